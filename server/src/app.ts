@@ -1,0 +1,94 @@
+// Wires config, database, services, router and transports into one node:http server.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from './config';
+import { createAuthorRepository } from './db/authors-repository';
+import { openDatabase, type Database } from './db/database';
+import type { Logger } from './observability/logger';
+import { appRouter } from './routers';
+import type { Services } from './services';
+import type { Context } from './trpc/context';
+import { respondHealth } from './transports/health';
+import { sendNotFound } from './transports/http-response';
+import { describeRequest } from './transports/request-info';
+import { createTrpcHttpHandler } from './transports/trpc-http';
+
+export interface App {
+  readonly server: Server;
+  readonly services: Services;
+  readonly database: Database;
+  /** Starts listening; resolves with the bound address (port 0 picks a free port). */
+  listen(port?: number, host?: string): Promise<AddressInfo>;
+  /** Graceful shutdown: stop accepting, let in-flight requests finish, then release resources. */
+  close(): Promise<void>;
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+
+export async function createApp(config: Config, logger: Logger): Promise<App> {
+  const database = await openDatabase(config);
+  const services: Services = { authors: createAuthorRepository(database.db) };
+
+  const createContext = async (req: IncomingMessage): Promise<Context> => ({
+    services,
+    user: null,
+    request: describeRequest(req, 'http', config.TRUSTED_PROXIES),
+  });
+
+  const trpc = createTrpcHttpHandler({
+    router: appRouter,
+    createContext,
+    maxBodySize: config.MAX_REQUEST_BODY_SIZE,
+  });
+
+  const health: Handler = (_req, res) =>
+    respondHealth(res, { pingDatabase: database.ping, activeWebSockets: () => 0 });
+
+  const route = (path: string): Handler | undefined => {
+    if (path === '/trpc' || path.startsWith('/trpc/')) return trpc;
+    if (path === '/health') return health;
+    return undefined;
+  };
+
+  const server = createServer((req, res) => {
+    const info = describeRequest(req, 'http', config.TRUSTED_PROXIES);
+    res.setHeader('X-Correlation-ID', info.correlationId);
+    const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
+    const handler = route(path) ?? ((_, response: ServerResponse) => sendNotFound(response));
+    Promise.resolve(handler(req, res)).catch((error: unknown) => {
+      logger.error({ err: error, path }, 'unhandled error in HTTP handler');
+      if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ detail: 'Internal server error' }));
+    });
+  });
+
+  return {
+    server,
+    services,
+    database,
+    listen: (port = config.PORT, host = config.HOST) =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          resolve(server.address() as AddressInfo);
+        });
+      }),
+    close: async () => {
+      await closeHttpServer(server, config.SHUTDOWN_TIMEOUT_MS);
+      await database.close();
+    },
+  };
+}
+
+/** Stops accepting, waits for in-flight requests (closing keep-alive sockets as they go idle), bounded in time. */
+async function closeHttpServer(server: Server, timeoutMs: number): Promise<void> {
+  if (!server.listening) return;
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  const sweeper = setInterval(() => server.closeIdleConnections(), 50);
+  const deadline = setTimeout(() => server.closeAllConnections(), timeoutMs);
+  server.closeIdleConnections();
+  await closed;
+  clearInterval(sweeper);
+  clearTimeout(deadline);
+}

@@ -1,0 +1,75 @@
+// The author procedures: the API defined once, served by every transport.
+import {
+  authorByIdInput,
+  authorSchema,
+  createAuthorInput,
+  listAuthorsInput,
+  paginatedAuthorsInput,
+  paginatedAuthorsSchema,
+  updateAuthorInput,
+  type Author,
+} from '@authors/shared';
+import { TRPCError } from '@trpc/server';
+import { z } from 'zod';
+import { AuthorNameTakenError } from '../db/authors-repository';
+import { router } from '../trpc/init';
+import { publicProcedure } from '../trpc/procedures';
+import { paginateAuthors } from './authors-pagination';
+
+function found(author: Author | undefined, id: number): Author {
+  if (!author) throw new TRPCError({ code: 'NOT_FOUND', message: `Author ${id} not found` });
+  return author;
+}
+
+async function uniqueName<T>(write: Promise<T>): Promise<T> {
+  try {
+    return await write;
+  } catch (error) {
+    if (error instanceof AuthorNameTakenError) {
+      throw new TRPCError({ code: 'CONFLICT', message: error.message, cause: error });
+    }
+    throw error;
+  }
+}
+
+export const authorsRouter = router({
+  list: publicProcedure
+    .meta({ roles: ['get-authors'] })
+    .input(listAuthorsInput)
+    .output(z.array(authorSchema))
+    .query(({ ctx, input }) =>
+      ctx.services.authors.list({ id: input.id, nameContains: input.name ?? input.search }),
+    ),
+
+  paginated: publicProcedure
+    .meta({ roles: ['get-authors'] })
+    .input(paginatedAuthorsInput)
+    .output(paginatedAuthorsSchema)
+    .query(({ ctx, input }) => paginateAuthors(ctx.services.authors, input)),
+
+  byId: publicProcedure
+    .meta({ roles: ['get-authors'] })
+    .input(authorByIdInput)
+    .output(authorSchema)
+    .query(async ({ ctx, input }) => found(await ctx.services.authors.byId(input.id), input.id)),
+
+  create: publicProcedure
+    .meta({ roles: ['create-author'] })
+    .input(createAuthorInput)
+    .output(authorSchema)
+    .mutation(({ ctx, input }) => uniqueName(ctx.services.authors.create(input.name))),
+
+  update: publicProcedure
+    .meta({ roles: ['update-author'] })
+    .input(updateAuthorInput)
+    .output(authorSchema)
+    .mutation(async ({ ctx, input }) =>
+      found(await uniqueName(ctx.services.authors.update(input.id, input.name)), input.id),
+    ),
+
+  delete: publicProcedure
+    .meta({ roles: ['delete-author'] })
+    .input(authorByIdInput)
+    .output(authorSchema)
+    .mutation(async ({ ctx, input }) => found(await ctx.services.authors.delete(input.id), input.id)),
+});

@@ -1,0 +1,9 @@
+// The app router: every feature router under its namespace. Its type is the client's contract.
+import { router } from '../trpc/init';
+import { authorsRouter } from './authors';
+
+export const appRouter = router({
+  authors: authorsRouter,
+});
+
+export type AppRouter = typeof appRouter;

@@ -1,0 +1,7 @@
+// The dependencies procedures reach through `ctx.services`: repositories and state, behind interfaces,
+// so procedures never know which database or store implements them.
+import type { AuthorRepository } from './db/authors-repository';
+
+export interface Services {
+  authors: AuthorRepository;
+}

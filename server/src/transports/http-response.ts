@@ -1,0 +1,15 @@
+// Small JSON response helpers shared by the plain-HTTP routes.
+import type { ServerResponse } from 'node:http';
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const payload = JSON.stringify(body);
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(payload),
+  });
+  res.end(payload);
+}
+
+export function sendNotFound(res: ServerResponse): void {
+  sendJson(res, 404, { detail: 'Not Found' });
+}

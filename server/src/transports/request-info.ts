@@ -1,0 +1,56 @@
+// Per-request facts shared by every HTTP-based transport: client IP, user agent, correlation id.
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { RequestInfo, Transport } from '../trpc/context';
+
+const CORRELATION_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** The caller's correlation id when it is well-formed, otherwise a fresh UUID. */
+export function correlationIdOf(req: IncomingMessage): string {
+  const given = req.headers['x-correlation-id'];
+  return typeof given === 'string' && CORRELATION_ID.test(given) ? given : randomUUID();
+}
+
+/**
+ * The client's address. X-Forwarded-For is believed only when the TCP peer is a trusted proxy,
+ * and then its right-most address not itself a trusted proxy is the client.
+ */
+export function clientIpOf(req: IncomingMessage, trustedProxies: readonly string[]): string {
+  const peer = normalizeIp(req.socket.remoteAddress ?? 'unknown');
+  const forwarded = req.headers['x-forwarded-for'];
+  if (!forwarded || !trustedProxies.includes(peer)) return peer;
+  const hops = (Array.isArray(forwarded) ? forwarded.join(',') : forwarded)
+    .split(',')
+    .map((hop) => normalizeIp(hop.trim()))
+    .filter(Boolean);
+  for (let i = hops.length - 1; i >= 0; i--) {
+    const hop = hops[i]!;
+    if (!trustedProxies.includes(hop)) return hop;
+  }
+  return hops[0] ?? peer;
+}
+
+function normalizeIp(ip: string): string {
+  return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+}
+
+const described = new WeakMap<IncomingMessage, RequestInfo>();
+
+/** Builds (once per request) the RequestInfo a procedure context carries. */
+export function describeRequest(
+  req: IncomingMessage,
+  transport: Transport,
+  trustedProxies: readonly string[],
+): RequestInfo {
+  let info = described.get(req);
+  if (!info) {
+    info = {
+      transport,
+      ip: clientIpOf(req, trustedProxies),
+      userAgent: req.headers['user-agent'],
+      correlationId: correlationIdOf(req),
+    };
+    described.set(req, info);
+  }
+  return info;
+}

@@ -1,0 +1,20 @@
+// tRPC over HTTP at /trpc (queries, mutations, batching, streaming) via tRPC's node adapter.
+import type { IncomingMessage, RequestListener } from 'node:http';
+import { createHTTPHandler } from '@trpc/server/adapters/standalone';
+import type { AppRouter } from '../routers';
+import type { Context } from '../trpc/context';
+
+export interface TrpcHttpOptions {
+  router: AppRouter;
+  createContext(req: IncomingMessage): Promise<Context>;
+  maxBodySize: number;
+}
+
+export function createTrpcHttpHandler(options: TrpcHttpOptions): RequestListener {
+  return createHTTPHandler({
+    router: options.router,
+    basePath: '/trpc/',
+    maxBodySize: options.maxBodySize,
+    createContext: ({ req }) => options.createContext(req),
+  });
+}

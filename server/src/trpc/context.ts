@@ -1,0 +1,21 @@
+// The per-call context every transport builds before calling a procedure.
+import type { User } from '../auth/user';
+import type { Services } from '../services';
+
+export type Transport = 'http' | 'rest' | 'ws' | 'sse' | 'legacy';
+
+/** Facts about the caller's request, used by rate limiting, audit and logs. */
+export interface RequestInfo {
+  transport: Transport;
+  /** The client's address (X-Forwarded-For only when the peer is a trusted proxy). */
+  ip: string;
+  userAgent: string | undefined;
+  correlationId: string;
+}
+
+export interface Context {
+  services: Services;
+  /** Null for anonymous callers; procedures that need a user say so through their middleware. */
+  user: User | null;
+  request: RequestInfo;
+}

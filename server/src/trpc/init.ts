@@ -1,0 +1,47 @@
+// The one tRPC instance: superjson on the wire, typed meta, and an error shape that carries
+// validation issues (for REST 422 and legacy status 2) but never internals.
+import type { Role } from '@authors/shared';
+import { initTRPC } from '@trpc/server';
+import superjson from 'superjson';
+import { z } from 'zod';
+import type { Context } from './context';
+
+export interface Meta {
+  /** Roles the caller must all hold; absent means the procedure needs no role. */
+  roles?: Role[];
+}
+
+export const INTERNAL_ERROR_MESSAGE = 'Internal server error';
+
+/** `per_page: Too small: expected number to be >=1; name: …` — readable in one line. */
+function describeIssues(issues: z.core.$ZodIssue[]): string {
+  return issues
+    .map((issue) => (issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
+    .join('; ');
+}
+
+const t = initTRPC
+  .context<Context>()
+  .meta<Meta>()
+  .create({
+    transformer: superjson,
+    isDev: false,
+    errorFormatter({ shape, error }) {
+      const validation = error.cause instanceof z.ZodError ? error.cause : undefined;
+      const message = validation
+        ? `Invalid data: ${describeIssues(validation.issues)}`
+        : error.code === 'INTERNAL_SERVER_ERROR'
+          ? INTERNAL_ERROR_MESSAGE
+          : shape.message;
+      return {
+        ...shape,
+        message,
+        data: { ...shape.data, issues: validation?.issues ?? null },
+      };
+    },
+  });
+
+export const router = t.router;
+export const middleware = t.middleware;
+export const baseProcedure = t.procedure;
+export const createCallerFactory = t.createCallerFactory;

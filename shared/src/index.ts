@@ -1,0 +1,3 @@
+export * from './author';
+export * from './pagination';
+export * from './roles';

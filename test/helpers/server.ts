@@ -1,0 +1,42 @@
+// Starts a real server in-process on port 0 and cleans up with `await using`,
+// in the spirit of tRPC's own `trpcServerResource` test helper.
+import { createClient, type AuthorsClient } from '@authors/client';
+import { createApp, loadConfig, type App } from '@authors/server';
+import { pino } from 'pino';
+import { createTestDatabase } from './services';
+
+export type Driver = 'postgres' | 'pglite';
+
+export interface TestServer extends AsyncDisposable {
+  app: App;
+  url: string;
+  client(token?: string): AuthorsClient;
+}
+
+export interface TestServerOptions {
+  driver?: Driver;
+  /** Extra environment for loadConfig. */
+  env?: Record<string, string>;
+}
+
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const database = options.driver === 'postgres' ? await createTestDatabase() : undefined;
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    ...(database ? { DATABASE_URL: database.url } : {}),
+    ...options.env,
+  });
+  const app = await createApp(config, pino({ level: 'silent' }));
+  const { port } = await app.listen(0, '127.0.0.1');
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    app,
+    url,
+    client: (token) => createClient({ url, token }),
+    async [Symbol.asyncDispose]() {
+      await app.close();
+      await database?.[Symbol.asyncDispose]();
+    },
+  };
+}

@@ -1,0 +1,16 @@
+import { defineConfig } from 'vitest/config';
+
+// Tests run the packages from source: "@authors/source" is the export condition that points at src/.
+const conditions = ['@authors/source', 'node', 'import', 'default'];
+
+export default defineConfig({
+  resolve: { conditions },
+  ssr: { resolve: { conditions, externalConditions: conditions } },
+  test: {
+    include: ['test/**/*.test.ts'],
+    pool: 'forks',
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    globalSetup: ['test/helpers/global-setup.ts'],
+  },
+});
