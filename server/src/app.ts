@@ -7,6 +7,7 @@ import { openDatabase, type Database } from './db/database';
 import type { Logger } from './observability/logger';
 import { appRouter } from './routers';
 import type { Services } from './services';
+import { createRedis, pingRedis, waitForRedis, type Redis } from './state/redis';
 import type { Context } from './trpc/context';
 import { respondHealth } from './transports/health';
 import { sendNotFound } from './transports/http-response';
@@ -17,6 +18,8 @@ export interface App {
   readonly server: Server;
   readonly services: Services;
   readonly database: Database;
+  /** Undefined in embedded mode (no REDIS_URL). */
+  readonly redis: Redis | undefined;
   /** Starts listening; resolves with the bound address (port 0 picks a free port). */
   listen(port?: number, host?: string): Promise<AddressInfo>;
   /** Graceful shutdown: stop accepting, let in-flight requests finish, then release resources. */
@@ -27,6 +30,16 @@ type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<voi
 
 export async function createApp(config: Config, logger: Logger): Promise<App> {
   const database = await openDatabase(config);
+  const redis = createRedis(config);
+  if (redis) {
+    // Without this listener ioredis reports every failed reconnect as an unhandled 'error' event.
+    redis.on('error', (error: Error) => logger.warn({ err: error }, 'redis connection error'));
+    await waitForRedis(redis).catch(async (error: unknown) => {
+      redis.disconnect();
+      await database.close();
+      throw error;
+    });
+  }
   const services: Services = { authors: createAuthorRepository(database.db) };
 
   const createContext = async (req: IncomingMessage): Promise<Context> => ({
@@ -42,7 +55,11 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
   });
 
   const health: Handler = (_req, res) =>
-    respondHealth(res, { pingDatabase: database.ping, activeWebSockets: () => 0 });
+    respondHealth(res, {
+      pingDatabase: database.ping,
+      ...(redis ? { pingRedis: () => pingRedis(redis) } : {}),
+      activeWebSockets: () => 0,
+    });
 
   const route = (path: string): Handler | undefined => {
     if (path === '/trpc' || path.startsWith('/trpc/')) return trpc;
@@ -66,6 +83,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     server,
     services,
     database,
+    redis,
     listen: (port = config.PORT, host = config.HOST) =>
       new Promise((resolve, reject) => {
         server.once('error', reject);
@@ -77,6 +95,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     close: async () => {
       await closeHttpServer(server, config.SHUTDOWN_TIMEOUT_MS);
       await database.close();
+      redis?.disconnect();
     },
   };
 }
