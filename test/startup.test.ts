@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { runServerToExit, spawnServer } from './helpers/process';
+
+describe('start-up', () => {
+  it('comes up healthy on embedded defaults with no database configured', async () => {
+    await using server = await spawnServer({});
+    const response = await fetch(`${server.url}/health`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({
+      status: 'healthy',
+      database: 'healthy',
+      redis: 'embedded',
+      websocket: { status: 'healthy', active_connections: 0 },
+    });
+    expect(await server.stop('SIGTERM')).toBe(0);
+  });
+
+  it('exits 1 naming the variable when the configuration is bad', async () => {
+    const { code, output } = await runServerToExit({ PORT: 'eighty', RATE_LIMIT_FAIL_MODE: 'maybe' });
+    expect(code).toBe(1);
+    expect(output).toContain('Invalid configuration:');
+    expect(output).toMatch(/PORT: .*expected number/);
+    expect(output).toMatch(/RATE_LIMIT_FAIL_MODE: .*"open"\|"closed"/);
+  });
+
+  it('exits 1 with a readable message when DATABASE_URL is malformed', async () => {
+    const { code, output } = await runServerToExit({ DATABASE_URL: 'mysql://nope' });
+    expect(code).toBe(1);
+    expect(output).toContain('DATABASE_URL: must be a postgres:// or postgresql:// URL');
+  });
+
+  it('exits 1 with a readable message when the database does not answer', async () => {
+    const { code, output } = await runServerToExit({ DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none' });
+    expect(code).toBe(1);
+    expect(output).toContain('Failed to start: connect ECONNREFUSED 127.0.0.1:1');
+  });
+});
