@@ -1,6 +1,6 @@
 // The typed client: one call gives a tRPC client with full inference over the server's router.
 import { createTRPCClient, httpBatchStreamLink, type TRPCClient } from '@trpc/client';
-import type { AppRouter } from '@authors/server';
+import type { AppRouter } from '@authors/server/router';
 import superjson from 'superjson';
 
 export type { AppRouter };
