@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { runServerToExit, spawnServer } from './helpers/process';
 
@@ -13,6 +14,32 @@ describe('start-up', () => {
       websocket: { status: 'healthy', active_connections: 0 },
     });
     expect(await server.stop('SIGTERM')).toBe(0);
+  });
+
+  it('finishes an in-flight request on SIGTERM, refuses new connections, and exits 0', async () => {
+    await using server = await spawnServer({});
+    // A request whose body is still arriving when the signal comes.
+    const inFlight = request(`${server.url}/trpc/authors.create`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' },
+    });
+    const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      inFlight.on('response', (res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      inFlight.on('error', reject);
+    });
+    inFlight.write('{"json":{"name":');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const exited = server.stop('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await expect(fetch(`${server.url}/health`)).rejects.toThrow();
+    inFlight.end('"Finished During Shutdown"}}');
+    expect(await response).toMatchObject({ status: 200 });
+    expect(JSON.parse((await response).body).result.data.json).toMatchObject({ id: 1, name: 'Finished During Shutdown' });
+    expect(await exited).toBe(0);
   });
 
   it('exits 1 naming the variable when the configuration is bad', async () => {
