@@ -7,12 +7,16 @@ import { openDatabase, type Database } from './db/database';
 import type { Logger } from './observability/logger';
 import { appRouter } from './routers';
 import type { Services } from './services';
+import type { EventStream } from './state/event-stream';
+import { createMemoryEventStream } from './state/memory-event-stream';
 import { createRedis, pingRedis, waitForRedis, type Redis } from './state/redis';
+import { createRedisEventStream } from './state/redis-event-stream';
 import type { Context } from './trpc/context';
 import { respondHealth } from './transports/health';
 import { sendNotFound } from './transports/http-response';
 import { describeRequest } from './transports/request-info';
 import { createTrpcHttpHandler } from './transports/trpc-http';
+import { createTrpcWsTransport } from './transports/trpc-ws';
 
 export interface App {
   readonly server: Server;
@@ -40,7 +44,19 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
       throw error;
     });
   }
-  const services: Services = { authors: createAuthorRepository(database.db) };
+  const events: EventStream = redis
+    ? await createRedisEventStream(redis, {
+        onError: (error) => logger.warn({ err: error }, 'event stream reader error; retrying'),
+      })
+    : createMemoryEventStream();
+  // Aborted when shutdown begins, ending every open subscription so its client reconnects elsewhere.
+  const shutdown = new AbortController();
+  const services: Services = {
+    authors: createAuthorRepository(database.db),
+    events,
+    logger,
+    shutdownSignal: shutdown.signal,
+  };
 
   const createContext = async (req: IncomingMessage): Promise<Context> => ({
     services,
@@ -54,11 +70,21 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     maxBodySize: config.MAX_REQUEST_BODY_SIZE,
   });
 
+  const trpcWs = createTrpcWsTransport({
+    router: appRouter,
+    maxPayload: config.WS_MAX_PAYLOAD,
+    createContext: async ({ req }) => ({
+      services,
+      user: null,
+      request: describeRequest(req, 'ws', config.TRUSTED_PROXIES),
+    }),
+  });
+
   const health: Handler = (_req, res) =>
     respondHealth(res, {
       pingDatabase: database.ping,
       ...(redis ? { pingRedis: () => pingRedis(redis) } : {}),
-      activeWebSockets: () => 0,
+      activeWebSockets: () => trpcWs.activeConnections(),
     });
 
   const route = (path: string): Handler | undefined => {
@@ -79,6 +105,12 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     });
   });
 
+  server.on('upgrade', (req, socket, head) => {
+    const path = (req.url ?? '/').split('?', 1)[0];
+    if (path === '/trpc' || path === '/trpc/') return trpcWs.handleUpgrade(req, socket, head);
+    socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  });
+
   return {
     server,
     services,
@@ -93,7 +125,11 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
         });
       }),
     close: async () => {
-      await closeHttpServer(server, config.SHUTDOWN_TIMEOUT_MS);
+      const httpClosed = closeHttpServer(server, config.SHUTDOWN_TIMEOUT_MS);
+      shutdown.abort();
+      await trpcWs.close();
+      await httpClosed;
+      await events.close();
       await database.close();
       redis?.disconnect();
     },

@@ -1,6 +1,8 @@
 // Starts a real server in-process on port 0 and cleans up with `await using`,
 // in the spirit of tRPC's own `trpcServerResource` test helper.
-import { createClient, type AuthorsClient } from '@authors/client';
+import { createClient, type AuthorsClient, type ClientOptions } from '@authors/client';
+import { EventSource } from 'eventsource';
+import WebSocket from 'ws';
 import { createApp, loadConfig, type App } from '@authors/server';
 import { pino } from 'pino';
 import { createTestDatabase } from './services';
@@ -10,7 +12,7 @@ export type Driver = 'postgres' | 'pglite';
 export interface TestServer extends AsyncDisposable {
   app: App;
   url: string;
-  client(token?: string): AuthorsClient;
+  client(token?: string, options?: Partial<ClientOptions>): AuthorsClient;
 }
 
 export interface TestServerOptions {
@@ -33,7 +35,14 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   return {
     app,
     url,
-    client: (token) => createClient({ url, token }),
+    client: (token, clientOptions) =>
+      createClient({
+        url,
+        token,
+        WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
+        EventSource: EventSource as unknown as typeof globalThis.EventSource,
+        ...clientOptions,
+      }),
     async [Symbol.asyncDispose]() {
       await app.close();
       await database?.[Symbol.asyncDispose]();

@@ -6,15 +6,18 @@ import {
   listAuthorsInput,
   paginatedAuthorsInput,
   paginatedAuthorsSchema,
+  onChangeInput,
   updateAuthorInput,
   type Author,
+  type AuthorEvent,
 } from '@authors/shared';
-import { TRPCError } from '@trpc/server';
+import { TRPCError, tracked } from '@trpc/server';
 import { z } from 'zod';
 import { AuthorNameTakenError } from '../db/authors-repository';
 import { router } from '../trpc/init';
 import { publicProcedure } from '../trpc/procedures';
 import { paginateAuthors } from './authors-pagination';
+import { followStream, publishEvent } from './events';
 
 function found(author: Author | undefined, id: number): Author {
   if (!author) throw new TRPCError({ code: 'NOT_FOUND', message: `Author ${id} not found` });
@@ -57,19 +60,39 @@ export const authorsRouter = router({
     .meta({ roles: ['create-author'] })
     .input(createAuthorInput)
     .output(authorSchema)
-    .mutation(({ ctx, input }) => uniqueName(ctx.services.authors.create(input.name))),
+    .mutation(async ({ ctx, input }) => {
+      const author = await uniqueName(ctx.services.authors.create(input.name));
+      await publishEvent(ctx, { type: 'created', author });
+      return author;
+    }),
 
   update: publicProcedure
     .meta({ roles: ['update-author'] })
     .input(updateAuthorInput)
     .output(authorSchema)
-    .mutation(async ({ ctx, input }) =>
-      found(await uniqueName(ctx.services.authors.update(input.id, input.name)), input.id),
-    ),
+    .mutation(async ({ ctx, input }) => {
+      const author = found(await uniqueName(ctx.services.authors.update(input.id, input.name)), input.id);
+      await publishEvent(ctx, { type: 'updated', author });
+      return author;
+    }),
 
   delete: publicProcedure
     .meta({ roles: ['delete-author'] })
     .input(authorByIdInput)
     .output(authorSchema)
-    .mutation(async ({ ctx, input }) => found(await ctx.services.authors.delete(input.id), input.id)),
+    .mutation(async ({ ctx, input }) => {
+      const author = found(await ctx.services.authors.delete(input.id), input.id);
+      await publishEvent(ctx, { type: 'deleted', author });
+      return author;
+    }),
+
+  /** Author changes as they happen; with `lastEventId`, first every change missed since then. */
+  onChange: publicProcedure
+    .meta({ roles: ['get-authors'] })
+    .input(onChangeInput)
+    .subscription(async function* ({ ctx, input, signal }) {
+      for await (const { id, event } of followStream(ctx, input.lastEventId, signal)) {
+        if (event.type !== 'broadcast') yield tracked(id, event satisfies AuthorEvent);
+      }
+    }),
 });

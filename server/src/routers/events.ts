@@ -1,0 +1,36 @@
+// Glue between procedures and the event stream: publishing never fails a committed write, and
+// stream errors become tRPC errors a client can act on.
+import type { AppEvent } from '@authors/shared';
+import { TRPCError } from '@trpc/server';
+import { EventTooOldError, type StreamEvent } from '../state/event-stream';
+import { followEvents, SubscriberTooSlowError } from '../state/follow-events';
+import type { Context } from '../trpc/context';
+
+/**
+ * Publishes after the write has committed. A failure is logged, not thrown: the write succeeded and
+ * the caller must learn that; subscribers recover by refetching.
+ */
+export async function publishEvent(ctx: Context, event: AppEvent): Promise<void> {
+  try {
+    await ctx.services.events.publish(event);
+  } catch (error) {
+    ctx.services.logger.error({ err: error, type: event.type }, 'failed to publish event');
+  }
+}
+
+/** The resumable feed of every event, with stream errors mapped to tRPC errors. */
+export async function* followStream(
+  ctx: Context,
+  lastEventId: string | null | undefined,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<StreamEvent> {
+  try {
+    const stop = signal ? AbortSignal.any([signal, ctx.services.shutdownSignal]) : ctx.services.shutdownSignal;
+    yield* followEvents(ctx.services.events, { lastEventId, signal: stop });
+  } catch (error) {
+    if (error instanceof EventTooOldError || error instanceof SubscriberTooSlowError) {
+      throw new TRPCError({ code: 'PRECONDITION_FAILED', message: error.message, cause: error });
+    }
+    throw error;
+  }
+}
