@@ -2,3 +2,4 @@ export * from './author';
 export * from './pagination';
 export * from './roles';
 export * from './events';
+export * from './legacy';

@@ -1,0 +1,91 @@
+// The legacy raw-JSON WebSocket protocol (`/web`): package ids, status codes, frame shapes, and the
+// `data` each package accepts. The server maps these onto procedures; the LegacyClient and non-TS
+// clients (through the JSON Schemas) speak them.
+import { z } from 'zod';
+import { authorFilterSchema, authorIdSchema, authorNameSchema } from './author';
+import type { PaginationMeta } from './pagination';
+
+export const PkgID = {
+  GET_AUTHORS: 1,
+  GET_PAGINATED_AUTHORS: 2,
+  CREATE_AUTHOR: 3,
+  UPDATE_AUTHOR: 4,
+  DELETE_AUTHOR: 5,
+} as const;
+export type PkgID = (typeof PkgID)[keyof typeof PkgID];
+
+export const StatusCode = {
+  OK: 0,
+  /** Not found, database error, internal error, rate limit exceeded. */
+  ERROR: 1,
+  /** Schema validation failed, conflict. */
+  INVALID_DATA: 2,
+  PERMISSION_DENIED: 3,
+} as const;
+export type StatusCode = (typeof StatusCode)[keyof typeof StatusCode];
+
+/** The req_id of server-initiated frames (broadcasts). */
+export const BROADCAST_REQ_ID = '00000000-0000-0000-0000-000000000000';
+
+/** Close codes of `/web`. */
+export const LegacyCloseCode = {
+  INVALID_TOKEN: 4001,
+  AUTH_TIMEOUT: 4002,
+  POLICY_VIOLATION: 1008,
+  MESSAGE_TOO_BIG: 1009,
+} as const;
+
+export type ReqId = string | number;
+
+export interface LegacyRequest<P extends PkgID = PkgID> {
+  pkg_id: P;
+  req_id: ReqId;
+  data?: LegacyRequestData[P];
+}
+
+export interface LegacyResponse<T = unknown> {
+  pkg_id: number | null;
+  req_id: ReqId | null;
+  status_code: StatusCode;
+  /** Pagination metadata for GET_PAGINATED_AUTHORS, null otherwise. */
+  meta: PaginationMeta | null;
+  data: T;
+  /** Present on errors. */
+  msg?: string;
+}
+
+export interface LegacyErrorData {
+  msg: string;
+  /** The tRPC error code. */
+  code: string;
+  /** Validation issues, for status 2 from schema validation. */
+  issues?: unknown[];
+}
+
+const filterKeys = authorFilterSchema.extend({
+  /** Older clients' name for `search`. */
+  search_term: z.string().max(255).optional(),
+});
+
+/** What `data` may hold for each package (the server validates through the procedures themselves). */
+export const legacyRequestDataSchemas = {
+  [PkgID.GET_AUTHORS]: filterKeys.extend({ filters: filterKeys.optional() }),
+  [PkgID.GET_PAGINATED_AUTHORS]: z.object({
+    page: z.number().int().min(1).optional(),
+    per_page: z.number().int().min(1).optional(),
+    cursor: z.string().optional(),
+    filters: filterKeys.optional(),
+  }),
+  [PkgID.CREATE_AUTHOR]: z.object({ name: authorNameSchema }),
+  [PkgID.UPDATE_AUTHOR]: z.object({ id: authorIdSchema, name: authorNameSchema }),
+  [PkgID.DELETE_AUTHOR]: z.object({ id: authorIdSchema }),
+} satisfies Record<PkgID, z.ZodType>;
+
+export type LegacyRequestData = { [P in PkgID]: z.input<(typeof legacyRequestDataSchemas)[P]> };
+
+/** JSON Schemas of each package's `data`, for legacy clients in other languages. */
+export function legacyJsonSchemas(): Record<PkgID, unknown> {
+  return Object.fromEntries(
+    Object.entries(legacyRequestDataSchemas).map(([pkgId, schema]) => [pkgId, z.toJSONSchema(schema, { io: 'input' })]),
+  ) as Record<PkgID, unknown>;
+}
