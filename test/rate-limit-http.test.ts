@@ -95,6 +95,16 @@ describe.each(stateBackends)('rate limiting over tRPC-HTTP on $name', (backend) 
       expect((await list(server.url, '192.0.2.3')).status).toBe(429);
     });
 
+    it('refuses the typed client (streamed batches) with TOO_MANY_REQUESTS once over the limit', async () => {
+      // The only caller from 127.0.0.1 itself in this suite; a streamed response sends its head before
+      // the calls finish, so the headers are dropped there and the error travels in the stream.
+      const client = server.client();
+      const results = await Promise.allSettled(Array.from({ length: 4 }, () => client.authors.list.query({})));
+      expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(3);
+      const [refused] = results.filter((result) => result.status === 'rejected');
+      expect(refused?.reason).toMatchObject({ message: 'Rate limit exceeded', data: { code: 'TOO_MANY_REQUESTS', httpStatus: 429 } });
+    });
+
     it('does not limit /health and does not count it', async () => {
       for (let i = 0; i < 5; i++) {
         const health = await fetch(`${server.url}/health`, { headers: { 'X-Forwarded-For': '192.0.2.4' } });
