@@ -4,10 +4,12 @@
 // SADD-then-SCARD-then-SREM, which can also refuse both racers. Each instance refreshes the entries of
 // its own open connections on a heartbeat; those of a crashed instance simply stop being refreshed.
 import type { ConnectionRegistry, ConnectionRegistryOptions } from './connection-registry';
-import { ENTRY_TTL_MS, HEARTBEAT_MS } from './connection-registry';
 import type { Redis } from './redis';
 
 const KEY_PREFIX = 'ws:connections:';
+/** Well within the minute DESIGN §6 allows for a crashed instance's entries, with three beats per lifetime. */
+const ENTRY_TTL_MS = 30_000;
+const HEARTBEAT_MS = 10_000;
 
 const NOW_MS = `
 local time = redis.call('TIME')

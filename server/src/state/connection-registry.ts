@@ -2,8 +2,8 @@
 // holds behind a load balancer. Redis when REDIS_URL is set, otherwise memory (one process).
 //
 // Lifecycle for a transport: `register` when a socket authenticates (close it with 1008 when not
-// allowed), `unregister` when it closes, `close()` on shutdown. Entries live ENTRY_TTL_MS and the
-// registry refreshes its own every HEARTBEAT_MS, so the entries of a crashed instance expire on their own.
+// allowed), `unregister` when it closes, `close()` on shutdown. Entries expire unless refreshed and the
+// registry refreshes its own on a heartbeat, so the entries of a crashed instance expire on their own.
 import { createMemoryConnectionRegistry } from './connection-registry-memory';
 import { createRedisConnectionRegistry } from './connection-registry-redis';
 import type { Redis } from './redis';
@@ -29,16 +29,13 @@ export interface ConnectionRegistry {
 export interface ConnectionRegistryOptions {
   /** Connections per user (WS_MAX_CONNECTIONS_PER_USER). */
   limit: number;
-  /** Lifetime of an entry nobody refreshes; a crashed instance's connections vanish after it. */
+  /** Lifetime of an entry nobody refreshes (default 30 s); a crashed instance's connections vanish after it. */
   entryTtlMs?: number;
-  /** How often this instance refreshes its entries; well under entryTtlMs. */
+  /** How often this instance refreshes its entries (default 10 s); well under entryTtlMs. */
   heartbeatMs?: number;
   /** Told when a heartbeat fails (Redis unreachable); the next beat retries. */
   onError?: (error: unknown) => void;
 }
-
-export const ENTRY_TTL_MS = 30_000;
-export const HEARTBEAT_MS = 10_000;
 
 export function createConnectionRegistry(
   redis: Redis | undefined,
