@@ -7,10 +7,13 @@ import { openDatabase, type Database } from './db/database';
 import type { Logger } from './observability/logger';
 import { appRouter } from './routers';
 import type { Services } from './services';
+import { createConnectionRegistry, type ConnectionRegistry } from './state/connection-registry';
+import { createRateLimiter } from './state/rate-limiter';
+import { createRateLimitGuard } from './state/rate-limiter-guard';
 import { createRedis, pingRedis, waitForRedis, type Redis } from './state/redis';
 import type { Context } from './trpc/context';
 import { respondHealth } from './transports/health';
-import { sendNotFound } from './transports/http-response';
+import { responseHeadersOf, sendNotFound } from './transports/http-response';
 import { describeRequest } from './transports/request-info';
 import { createTrpcHttpHandler } from './transports/trpc-http';
 
@@ -20,6 +23,8 @@ export interface App {
   readonly database: Database;
   /** Undefined in embedded mode (no REDIS_URL). */
   readonly redis: Redis | undefined;
+  /** WebSocket connections per user across instances, for the WebSocket transports. */
+  readonly connections: ConnectionRegistry;
   /** Starts listening; resolves with the bound address (port 0 picks a free port). */
   listen(port?: number, host?: string): Promise<AddressInfo>;
   /** Graceful shutdown: stop accepting, let in-flight requests finish, then release resources. */
@@ -40,12 +45,20 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
       throw error;
     });
   }
-  const services: Services = { authors: createAuthorRepository(database.db) };
+  const services: Services = {
+    authors: createAuthorRepository(database.db),
+    rateLimits: createRateLimitGuard({ limiter: createRateLimiter(redis), config }),
+  };
+  const connections = createConnectionRegistry(redis, {
+    limit: config.WS_MAX_CONNECTIONS_PER_USER,
+    onError: (error) => logger.warn({ err: error }, 'connection registry heartbeat failed'),
+  });
 
-  const createContext = async (req: IncomingMessage): Promise<Context> => ({
+  const createContext = async (req: IncomingMessage, res: ServerResponse): Promise<Context> => ({
     services,
     user: null,
     request: describeRequest(req, 'http', config.TRUSTED_PROXIES),
+    response: responseHeadersOf(res),
   });
 
   const trpc = createTrpcHttpHandler({
@@ -84,6 +97,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     services,
     database,
     redis,
+    connections,
     listen: (port = config.PORT, host = config.HOST) =>
       new Promise((resolve, reject) => {
         server.once('error', reject);
@@ -94,6 +108,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
       }),
     close: async () => {
       await closeHttpServer(server, config.SHUTDOWN_TIMEOUT_MS);
+      await connections.close();
       await database.close();
       redis?.disconnect();
     },
