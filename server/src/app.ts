@@ -9,11 +9,14 @@ import { appRouter } from './routers';
 import type { Services } from './services';
 import type { EventStream } from './state/event-stream';
 import { createMemoryEventStream } from './state/memory-event-stream';
+import { createConnectionRegistry, type ConnectionRegistry } from './state/connection-registry';
+import { createRateLimiter } from './state/rate-limiter';
+import { createRateLimitGuard } from './state/rate-limiter-guard';
 import { createRedis, pingRedis, waitForRedis, type Redis } from './state/redis';
 import { createRedisEventStream } from './state/redis-event-stream';
 import type { Context } from './trpc/context';
 import { respondHealth } from './transports/health';
-import { sendNotFound } from './transports/http-response';
+import { responseHeadersOf, sendNotFound } from './transports/http-response';
 import { describeRequest } from './transports/request-info';
 import { createTrpcHttpHandler } from './transports/trpc-http';
 import { createTrpcWsTransport } from './transports/trpc-ws';
@@ -24,6 +27,8 @@ export interface App {
   readonly database: Database;
   /** Undefined in embedded mode (no REDIS_URL). */
   readonly redis: Redis | undefined;
+  /** WebSocket connections per user across instances, for the WebSocket transports. */
+  readonly connections: ConnectionRegistry;
   /** Starts listening; resolves with the bound address (port 0 picks a free port). */
   listen(port?: number, host?: string): Promise<AddressInfo>;
   /** Graceful shutdown: stop accepting, let in-flight requests finish, then release resources. */
@@ -53,15 +58,21 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
   const shutdown = new AbortController();
   const services: Services = {
     authors: createAuthorRepository(database.db),
+    rateLimits: createRateLimitGuard({ limiter: createRateLimiter(redis), config }),
     events,
     logger,
     shutdownSignal: shutdown.signal,
   };
+  const connections = createConnectionRegistry(redis, {
+    limit: config.WS_MAX_CONNECTIONS_PER_USER,
+    onError: (error) => logger.warn({ err: error }, 'connection registry heartbeat failed'),
+  });
 
-  const createContext = async (req: IncomingMessage): Promise<Context> => ({
+  const createContext = async (req: IncomingMessage, res: ServerResponse): Promise<Context> => ({
     services,
     user: null,
     request: describeRequest(req, 'http', config.TRUSTED_PROXIES),
+    response: responseHeadersOf(res),
   });
 
   const trpc = createTrpcHttpHandler({
@@ -116,6 +127,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     services,
     database,
     redis,
+    connections,
     listen: (port = config.PORT, host = config.HOST) =>
       new Promise((resolve, reject) => {
         server.once('error', reject);
@@ -129,6 +141,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
       shutdown.abort();
       await trpcWs.close();
       await httpClosed;
+      await connections.close();
       await events.close();
       await database.close();
       redis?.disconnect();

@@ -3,9 +3,11 @@
 import type { AuthorRepository } from './db/authors-repository';
 import type { Logger } from './observability/logger';
 import type { EventStream } from './state/event-stream';
+import type { RateLimitGuard } from './state/rate-limiter-guard';
 
 export interface Services {
   authors: AuthorRepository;
+  rateLimits: RateLimitGuard;
   /** Author changes and broadcasts, shared by every instance. */
   events: EventStream;
   logger: Logger;

@@ -17,7 +17,7 @@ export interface TestServer extends AsyncDisposable {
 
 export interface TestServerOptions {
   driver?: Driver;
-  /** Extra environment for loadConfig. */
+  /** Extra environment for loadConfig. Rate limiting is off unless a test sets RATE_LIMIT_ENABLED. */
   env?: Record<string, string>;
 }
 
@@ -26,6 +26,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
+    RATE_LIMIT_ENABLED: 'false',
     ...(database ? { DATABASE_URL: database.url } : {}),
     ...options.env,
   });

@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { createConnection } from 'node:net';
 import postgres from 'postgres';
+import { createRedis, waitForRedis, type Redis } from '../../server/src/state/redis';
 
 export const POSTGRES_ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -54,4 +55,15 @@ export async function createTestDatabase(): Promise<{ url: string } & AsyncDispo
 /** A Redis key prefix no other test run uses. */
 export function uniqueRedisPrefix(): string {
   return `test:${randomBytes(6).toString('hex')}:`;
+}
+
+/** A client configured as the server's (no offline queue, key prefix), under a fresh prefix unless given. */
+export async function connectTestRedis(
+  options: { url?: string; prefix?: string } = {},
+): Promise<Redis & AsyncDisposable> {
+  const redis = createRedis({ REDIS_URL: options.url ?? REDIS_URL, REDIS_KEY_PREFIX: options.prefix ?? uniqueRedisPrefix() });
+  if (!redis) throw new Error('createRedis returned no client for a REDIS_URL');
+  redis.on('error', () => {}); // reconnect attempts while a test cuts the link are expected
+  await waitForRedis(redis);
+  return Object.assign(redis, { [Symbol.asyncDispose]: async () => void redis.disconnect() });
 }

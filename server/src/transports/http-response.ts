@@ -1,5 +1,6 @@
 // Small JSON response helpers shared by the plain-HTTP routes.
 import type { ServerResponse } from 'node:http';
+import type { ResponseHeaders } from '../trpc/context';
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const payload = JSON.stringify(body);
@@ -12,4 +13,13 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 
 export function sendNotFound(res: ServerResponse): void {
   sendJson(res, 404, { detail: 'Not Found' });
+}
+
+/** The headers a procedure may set on `res`; dropped once the head is sent (a streamed batch answers early). */
+export function responseHeadersOf(res: ServerResponse): ResponseHeaders {
+  return {
+    setHeader(name, value) {
+      if (!res.headersSent) res.setHeader(name, value);
+    },
+  };
 }

@@ -1,12 +1,12 @@
 // tRPC over HTTP at /trpc (queries, mutations, batching, streaming) via tRPC's node adapter.
-import type { IncomingMessage, RequestListener } from 'node:http';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import type { AppRouter } from '../routers';
 import type { Context } from '../trpc/context';
 
 export interface TrpcHttpOptions {
   router: AppRouter;
-  createContext(req: IncomingMessage): Promise<Context>;
+  createContext(req: IncomingMessage, res: ServerResponse): Promise<Context>;
   maxBodySize: number;
 }
 
@@ -15,6 +15,6 @@ export function createTrpcHttpHandler(options: TrpcHttpOptions): RequestListener
     router: options.router,
     basePath: '/trpc/',
     maxBodySize: options.maxBodySize,
-    createContext: ({ req }) => options.createContext(req),
+    createContext: ({ req, res }) => options.createContext(req, res),
   });
 }

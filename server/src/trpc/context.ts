@@ -13,9 +13,15 @@ export interface RequestInfo {
   correlationId: string;
 }
 
+/** Response headers a procedure may set; only HTTP transports provide it (a WebSocket frame has none). */
+export interface ResponseHeaders {
+  setHeader(name: string, value: string): void;
+}
+
 export interface Context {
   services: Services;
   /** Null for anonymous callers; procedures that need a user say so through their middleware. */
   user: User | null;
   request: RequestInfo;
+  response?: ResponseHeaders;
 }

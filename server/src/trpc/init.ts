@@ -6,9 +6,22 @@ import superjson from 'superjson';
 import { z } from 'zod';
 import type { Context } from './context';
 
+/**
+ * A procedure's own rate limit (DESIGN §6). `key: 'caller'` (the default) replaces the default limit
+ * with one counted per caller for this procedure alone; `key: 'login'` adds, on top of the default
+ * per-caller limit, one per client IP + the input's `username` against brute force. `limit` defaults
+ * to RATE_LIMIT_PER_MINUTE (caller) or LOGIN_RATE_LIMIT (login), `windowSeconds` to 60.
+ */
+export interface RateLimitMeta {
+  key?: 'caller' | 'login';
+  limit?: number;
+  windowSeconds?: number;
+}
+
 export interface Meta {
   /** Roles the caller must all hold; absent means the procedure needs no role. */
   roles?: Role[];
+  rateLimit?: RateLimitMeta;
 }
 
 export const INTERNAL_ERROR_MESSAGE = 'Internal server error';

@@ -1,4 +1,5 @@
 // Base procedures every feature router builds on; cross-cutting middleware is attached here once.
+import { rateLimit } from '../middleware/rate-limit';
 import { baseProcedure } from './init';
 
-export const publicProcedure = baseProcedure;
+export const publicProcedure = baseProcedure.use(rateLimit);

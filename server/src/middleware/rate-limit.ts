@@ -1,0 +1,84 @@
+// Rate limiting of every procedure call on every transport (DESIGN §6, §12), before authentication and
+// RBAC as in the diagrams: one hit per call (each call of a tRPC batch counts once), keyed
+// `user:<username>` when signed in, else `ip:<client ip>`. Sets X-RateLimit-* (and Retry-After on
+// refusal) where the transport has response headers. Over the limit → TOO_MANY_REQUESTS (HTTP 429);
+// store down with RATE_LIMIT_FAIL_MODE=closed → SERVICE_UNAVAILABLE (503: the server, not the client,
+// is at fault, and no limit was actually exceeded); with `open` the call goes through without headers.
+import { TRPCError } from '@trpc/server';
+import { resetSeconds, type RateLimitDecision } from '../state/rate-limiter';
+import type { RateLimitLimits, RateLimitType } from '../state/rate-limiter-guard';
+import type { Context, ResponseHeaders } from '../trpc/context';
+import { middleware, type RateLimitMeta } from '../trpc/init';
+
+export const RATE_LIMIT_EXCEEDED_MESSAGE = 'Rate limit exceeded';
+export const RATE_LIMIT_UNAVAILABLE_MESSAGE = 'Rate limiting is unavailable, please try again later';
+
+const MINUTE_MS = 60_000;
+/** Usernames are only a bucket name here, before validation: bounded so a huge input cannot bloat keys. */
+const MAX_USERNAME_IN_KEY = 256;
+
+interface Limit {
+  type: RateLimitType;
+  key: string;
+  limit: number;
+  windowMs: number;
+}
+
+/** The limit every call counts against: the procedure's own, the legacy WebSocket one, or the default. */
+function callerLimit(ctx: Context, path: string, own: RateLimitMeta | undefined, limits: RateLimitLimits): Limit {
+  const caller = ctx.user ? `user:${ctx.user.username}` : `ip:${ctx.request.ip}`;
+  const type = ctx.user ? 'per_user' : 'per_ip';
+  if (own && own.key !== 'login') {
+    const windowMs = (own.windowSeconds ?? 60) * 1000;
+    return { type, key: `${path}:${caller}`, limit: own.limit ?? limits.perMinute, windowMs };
+  }
+  if (ctx.request.transport === 'legacy') {
+    return { type: 'websocket', key: `ws:${caller}`, limit: limits.wsMessagesPerMinute, windowMs: MINUTE_MS };
+  }
+  return { type, key: caller, limit: limits.perMinute, windowMs: MINUTE_MS };
+}
+
+/** The brute-force limit of a login procedure: per client IP and attempted username. */
+function loginLimit(ctx: Context, rawInput: unknown, own: RateLimitMeta, limits: RateLimitLimits): Limit {
+  const given = typeof rawInput === 'object' && rawInput !== null && 'username' in rawInput ? rawInput.username : '';
+  const username = typeof given === 'string' ? given.trim().toLowerCase().slice(0, MAX_USERNAME_IN_KEY) : '';
+  return {
+    type: 'login',
+    key: `login:${ctx.request.ip}:${username}`,
+    limit: own.limit ?? limits.loginPerMinute,
+    windowMs: (own.windowSeconds ?? 60) * 1000,
+  };
+}
+
+function setRateLimitHeaders(response: ResponseHeaders, decision: RateLimitDecision): void {
+  const reset = String(resetSeconds(decision));
+  response.setHeader('X-RateLimit-Limit', String(decision.limit));
+  response.setHeader('X-RateLimit-Remaining', String(decision.remaining));
+  response.setHeader('X-RateLimit-Reset', reset);
+  if (!decision.allowed) response.setHeader('Retry-After', reset);
+}
+
+export const rateLimit = middleware(async ({ ctx, meta, path, getRawInput, next }) => {
+  const guard = ctx.services.rateLimits;
+  if (!guard.enabled) return next();
+  const own = meta?.rateLimit;
+  const limits = [callerLimit(ctx, path, own, guard.limits)];
+  if (own?.key === 'login') limits.push(loginLimit(ctx, await getRawInput(), own, guard.limits));
+
+  // Checked in turn, stopping at the first refusal; the headers show the tightest limit.
+  let tightest: RateLimitDecision | undefined;
+  for (const { type, key, limit, windowMs } of limits) {
+    const { outcome, decision } = await guard.check(type, key, limit, windowMs);
+    if (outcome === 'fail_closed') {
+      throw new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: RATE_LIMIT_UNAVAILABLE_MESSAGE });
+    }
+    if (!decision) continue;
+    if (!tightest || !decision.allowed || decision.remaining < tightest.remaining) tightest = decision;
+    if (!decision.allowed) break;
+  }
+  if (tightest && ctx.response) setRateLimitHeaders(ctx.response, tightest);
+  if (tightest && !tightest.allowed) {
+    throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: RATE_LIMIT_EXCEEDED_MESSAGE });
+  }
+  return next();
+});

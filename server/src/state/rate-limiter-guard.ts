@@ -1,0 +1,86 @@
+// The rate-limit policy shared by every transport: whether limiting is on, the default limits, what to
+// do when the store does not answer (RATE_LIMIT_FAIL_MODE), and an observer told about every decision
+// (the metrics layer counts them as rate_limit_hits_total{limit_type}).
+import type { Config } from '../config';
+import type { RateLimitDecision, RateLimiter } from './rate-limiter';
+
+/** The `limit_type` label of DESIGN §12. */
+export type RateLimitType = 'per_user' | 'per_ip' | 'websocket' | 'login';
+
+/**
+ * `allowed`/`limited`: the store answered. `fail_open`/`fail_closed`: it did not (unreachable or
+ * slower than STORE_TIMEOUT_MS) and the fail mode let the call through or refused it.
+ */
+export type RateLimitOutcome = 'allowed' | 'limited' | 'fail_open' | 'fail_closed';
+
+export interface RateLimitCheck {
+  outcome: RateLimitOutcome;
+  /** The store's answer; absent when it did not answer. */
+  decision?: RateLimitDecision;
+}
+
+export type RateLimitObserver = (type: RateLimitType, outcome: RateLimitOutcome) => void;
+
+export interface RateLimitLimits {
+  /** Procedure calls per caller per minute (RATE_LIMIT_PER_MINUTE). */
+  perMinute: number;
+  /** Legacy WebSocket messages per user per minute (WS_MESSAGE_RATE_LIMIT). */
+  wsMessagesPerMinute: number;
+  /** auth.login attempts per client IP + username per minute (LOGIN_RATE_LIMIT). */
+  loginPerMinute: number;
+}
+
+export interface RateLimitGuard {
+  /** False when RATE_LIMIT_ENABLED=false: callers skip limiting altogether. */
+  readonly enabled: boolean;
+  readonly limits: RateLimitLimits;
+  /** Consumes one hit of `key`; never rejects: a store failure becomes fail_open or fail_closed. */
+  check(type: RateLimitType, key: string, limit: number, windowMs: number): Promise<RateLimitCheck>;
+}
+
+/** A limiter slower than this counts as unreachable, so a stalled Redis cannot stall every request. */
+export const STORE_TIMEOUT_MS = 1_000;
+
+export interface RateLimitGuardOptions {
+  limiter: RateLimiter;
+  config: Pick<
+    Config,
+    'RATE_LIMIT_ENABLED' | 'RATE_LIMIT_PER_MINUTE' | 'WS_MESSAGE_RATE_LIMIT' | 'LOGIN_RATE_LIMIT' | 'RATE_LIMIT_FAIL_MODE'
+  >;
+  observer?: RateLimitObserver;
+}
+
+export function createRateLimitGuard({ limiter, config, observer }: RateLimitGuardOptions): RateLimitGuard {
+  const failure: RateLimitOutcome = config.RATE_LIMIT_FAIL_MODE === 'open' ? 'fail_open' : 'fail_closed';
+  return {
+    enabled: config.RATE_LIMIT_ENABLED,
+    limits: {
+      perMinute: config.RATE_LIMIT_PER_MINUTE,
+      wsMessagesPerMinute: config.WS_MESSAGE_RATE_LIMIT,
+      loginPerMinute: config.LOGIN_RATE_LIMIT,
+    },
+    async check(type, key, limit, windowMs) {
+      let result: RateLimitCheck;
+      try {
+        const decision = await withTimeout(limiter.consume(key, limit, windowMs), STORE_TIMEOUT_MS);
+        result = { outcome: decision.allowed ? 'allowed' : 'limited', decision };
+      } catch {
+        result = { outcome: failure };
+      }
+      observer?.(type, result.outcome);
+      return result;
+    },
+  };
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`rate-limit store did not answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
