@@ -2,17 +2,25 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config';
+import { createAuditRepository } from './db/audit-repository';
 import { createAuthorRepository } from './db/authors-repository';
 import { openDatabase, type Database } from './db/database';
+import { EndpointTemplates } from './observability/endpoint-templates';
+import { createHttpObserver } from './observability/http-metrics';
 import type { Logger } from './observability/logger';
+import { createMetrics } from './observability/metrics';
+import { withQueryTiming } from './observability/query-timing';
+import { createTelemetry } from './observability/telemetry';
+import { SERVER_VERSION } from './observability/version';
 import { appRouter } from './routers';
 import type { Services } from './services';
 import { createRedis, pingRedis, waitForRedis, type Redis } from './state/redis';
 import type { Context } from './trpc/context';
 import { respondHealth } from './transports/health';
 import { sendNotFound } from './transports/http-response';
+import { respondMetrics } from './transports/metrics';
 import { describeRequest } from './transports/request-info';
-import { createTrpcHttpHandler } from './transports/trpc-http';
+import { createTrpcHttpHandler, trpcEndpointTemplates } from './transports/trpc-http';
 
 export interface App {
   readonly server: Server;
@@ -22,7 +30,10 @@ export interface App {
   readonly redis: Redis | undefined;
   /** Starts listening; resolves with the bound address (port 0 picks a free port). */
   listen(port?: number, host?: string): Promise<AddressInfo>;
-  /** Graceful shutdown: stop accepting, let in-flight requests finish, then release resources. */
+  /**
+   * Graceful shutdown: stop accepting, let in-flight requests finish, write the queued audit rows,
+   * then release resources. Calling it again returns the same promise.
+   */
   close(): Promise<void>;
 }
 
@@ -40,7 +51,15 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
       throw error;
     });
   }
-  const services: Services = { authors: createAuthorRepository(database.db) };
+  // One registry per app; transports get `metrics` (and register their route templates) from here.
+  const metrics = createMetrics(SERVER_VERSION);
+  const auditLogs = withQueryTiming('audit', createAuditRepository(database.db), metrics);
+  const telemetry = createTelemetry({ logger, metrics, auditRepository: auditLogs });
+  const services: Services = {
+    authors: withQueryTiming('authors', createAuthorRepository(database.db), metrics),
+    auditLogs,
+    telemetry,
+  };
 
   const createContext = async (req: IncomingMessage): Promise<Context> => ({
     services,
@@ -61,16 +80,23 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
       activeWebSockets: () => 0,
     });
 
+  const metricsEndpoint: Handler = (_req, res) => respondMetrics(res, metrics.registry);
+
   const route = (path: string): Handler | undefined => {
     if (path === '/trpc' || path.startsWith('/trpc/')) return trpc;
     if (path === '/health') return health;
+    if (path === '/metrics') return metricsEndpoint;
     return undefined;
   };
+  const endpoints = new EndpointTemplates().register('/health').register('/metrics');
+  for (const template of trpcEndpointTemplates(appRouter)) endpoints.register(template);
+  const observeHttp = createHttpObserver(metrics, endpoints);
 
   const server = createServer((req, res) => {
     const info = describeRequest(req, 'http', config.TRUSTED_PROXIES);
     res.setHeader('X-Correlation-ID', info.correlationId);
     const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
+    observeHttp(req, res, path);
     const handler = route(path) ?? ((_, response: ServerResponse) => sendNotFound(response));
     Promise.resolve(handler(req, res)).catch((error: unknown) => {
       logger.error({ err: error, path }, 'unhandled error in HTTP handler');
@@ -79,6 +105,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     });
   });
 
+  let closing: Promise<void> | undefined;
   return {
     server,
     services,
@@ -92,11 +119,14 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
           resolve(server.address() as AddressInfo);
         });
       }),
-    close: async () => {
-      await closeHttpServer(server, config.SHUTDOWN_TIMEOUT_MS);
-      await database.close();
-      redis?.disconnect();
-    },
+    close: () =>
+      (closing ??= (async () => {
+        await closeHttpServer(server, config.SHUTDOWN_TIMEOUT_MS);
+        // In-flight calls have finished and queued their audit rows: write them while the database is open.
+        await telemetry.audit.close(config.SHUTDOWN_TIMEOUT_MS);
+        await database.close();
+        redis?.disconnect();
+      })()),
   };
 }
 

@@ -1,4 +1,8 @@
 // Base procedures every feature router builds on; cross-cutting middleware is attached here once.
+// Order matters: observe (metrics, log line) wraps everything; audit wraps authorization so that
+// refused calls are recorded too (see middleware/audit.ts).
+import { audit } from '../middleware/audit';
+import { observe } from '../middleware/observe';
 import { baseProcedure } from './init';
 
-export const publicProcedure = baseProcedure;
+export const publicProcedure = baseProcedure.use(observe).use(audit);
