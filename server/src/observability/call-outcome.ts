@@ -12,7 +12,11 @@ export function isUnexpected(error: TRPCError): boolean {
   return error.code === 'INTERNAL_SERVER_ERROR';
 }
 
-/** `app_errors_total{error_type}`: the class name of the underlying error (bounded by the code base). */
+/**
+ * `app_errors_total{error_type}`: the class of the underlying error, e.g. DrizzleQueryError
+ * (bounded by the code base). The class, not `.name`: many libraries leave `.name` as "Error".
+ */
 export function errorType(error: TRPCError): string {
-  return error.cause instanceof Error ? error.cause.name : error.name;
+  const cause = error.cause instanceof Error ? error.cause : error;
+  return cause.constructor.name || cause.name;
 }
