@@ -1,14 +1,11 @@
 // The rate-limit middleware through a server-side caller: per-user keying (users arrive with the
 // identity work; here the context user is crafted), the login meta, a procedure's own limit, the
 // legacy WebSocket limit, the observer's events, and the fail modes when Redis is cut.
-import { pino } from 'pino';
-import { createMemoryEventStream } from '../server/src/state/memory-event-stream';
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import type { User } from '../server/src/auth/user';
 import { loadConfig } from '../server/src/config';
-import type { AuthorRepository } from '../server/src/db/authors-repository';
 import { RATE_LIMIT_EXCEEDED_MESSAGE } from '../server/src/middleware/rate-limit';
 import { createRateLimiter, type RateLimiter } from '../server/src/state/rate-limiter';
 import {
@@ -20,6 +17,7 @@ import type { Context, Transport } from '../server/src/trpc/context';
 import { createCallerFactory, router } from '../server/src/trpc/init';
 import { publicProcedure } from '../server/src/trpc/procedures';
 import { connectTestRedis, hasRedis, REDIS_URL } from './helpers/services';
+import { stubServices } from './helpers/services-stub';
 import { stateBackends } from './helpers/state';
 import { startTcpProxy } from './helpers/tcp-proxy';
 
@@ -53,13 +51,7 @@ function setup(limiter: RateLimiter, env: Partial<typeof config> = {}) {
   const caller = (options: { user?: User; ip?: string; transport?: Transport } = {}) => {
     headers.clear();
     const ctx: Context = {
-      services: {
-        authors: {} as AuthorRepository,
-        rateLimits,
-        events: createMemoryEventStream(),
-        logger: pino({ level: 'silent' }),
-        shutdownSignal: new AbortController().signal,
-      },
+      services: stubServices({ rateLimits }),
       user: options.user ?? null,
       request: { transport: options.transport ?? 'http', ip: options.ip ?? '10.0.0.1', userAgent: undefined, correlationId: 'test' },
       response: { setHeader: (name, value) => headers.set(name, value) },

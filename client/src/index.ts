@@ -8,6 +8,7 @@ import {
   httpSubscriptionLink,
   splitLink,
   wsLink,
+  type OperationLink,
   type TRPCClient,
   type TRPCLink,
 } from '@trpc/client';
@@ -38,6 +39,17 @@ export type AuthorsClient = TRPCClient<AppRouter>;
 
 /** Reconnect quickly at first, then back off to at most 5 s. */
 const retryDelayMs = (attempt: number) => Math.min(250 * 2 ** attempt, 5_000);
+
+/**
+ * Builds the wrapped link on first use, so a client that never subscribes never needs a WebSocket
+ * implementation (Node 20 has none unless `ws` is passed).
+ */
+function lazyLink(create: () => TRPCLink<AppRouter>): TRPCLink<AppRouter> {
+  return (runtime) => {
+    let link: OperationLink<AppRouter> | undefined;
+    return (operation) => (link ??= create()(runtime))(operation);
+  };
+}
 
 export function createClient(options: ClientOptions): AuthorsClient {
   const base = options.url.replace(/\/$/, '');
@@ -71,7 +83,7 @@ export function createClient(options: ClientOptions): AuthorsClient {
     links: [
       splitLink({
         condition: (op) => op.type === 'subscription',
-        true: subscriptionLink(),
+        true: lazyLink(subscriptionLink),
         false: httpBatchStreamLink({
           url: `${base}/trpc`,
           transformer: superjson,

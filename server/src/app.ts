@@ -2,9 +2,17 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config';
+import { createAuditRepository } from './db/audit-repository';
 import { createAuthorRepository } from './db/authors-repository';
 import { openDatabase, type Database } from './db/database';
+import { EndpointTemplates } from './observability/endpoint-templates';
+import { createHttpObserver } from './observability/http-metrics';
 import type { Logger } from './observability/logger';
+import { createMetrics } from './observability/metrics';
+import { withQueryTiming } from './observability/query-timing';
+import { createTelemetry } from './observability/telemetry';
+import { rateLimitHitRecorder } from './observability/transport-metrics';
+import { SERVER_VERSION } from './observability/version';
 import { appRouter } from './routers';
 import type { Services } from './services';
 import type { EventStream } from './state/event-stream';
@@ -17,8 +25,9 @@ import { createRedisEventStream } from './state/redis-event-stream';
 import type { Context } from './trpc/context';
 import { respondHealth } from './transports/health';
 import { responseHeadersOf, sendNotFound } from './transports/http-response';
+import { respondMetrics } from './transports/metrics';
 import { describeRequest } from './transports/request-info';
-import { createTrpcHttpHandler } from './transports/trpc-http';
+import { createTrpcHttpHandler, trpcEndpointTemplates } from './transports/trpc-http';
 import { createTrpcWsTransport } from './transports/trpc-ws';
 
 export interface App {
@@ -31,7 +40,10 @@ export interface App {
   readonly connections: ConnectionRegistry;
   /** Starts listening; resolves with the bound address (port 0 picks a free port). */
   listen(port?: number, host?: string): Promise<AddressInfo>;
-  /** Graceful shutdown: stop accepting, let in-flight requests finish, then release resources. */
+  /**
+   * Graceful shutdown: stop accepting, let in-flight requests finish, write the queued audit rows,
+   * then release resources. Calling it again returns the same promise.
+   */
   close(): Promise<void>;
 }
 
@@ -49,6 +61,11 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
       throw error;
     });
   }
+  // One registry per app; transports get `metrics` (and register their route templates) from here.
+  const metrics = createMetrics(SERVER_VERSION);
+  const auditLogs = withQueryTiming('audit', createAuditRepository(database.db), metrics);
+  const telemetry = createTelemetry({ logger, metrics, auditRepository: auditLogs });
+  const recordRateLimitHit = rateLimitHitRecorder(metrics);
   const events: EventStream = redis
     ? await createRedisEventStream(redis, {
         onError: (error) => logger.warn({ err: error }, 'event stream reader error; retrying'),
@@ -57,10 +74,15 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
   // Aborted when shutdown begins, ending every open subscription so its client reconnects elsewhere.
   const shutdown = new AbortController();
   const services: Services = {
-    authors: createAuthorRepository(database.db),
-    rateLimits: createRateLimitGuard({ limiter: createRateLimiter(redis), config }),
+    authors: withQueryTiming('authors', createAuthorRepository(database.db), metrics),
+    auditLogs,
+    telemetry,
+    rateLimits: createRateLimitGuard({
+      limiter: createRateLimiter(redis),
+      config,
+      observer: (type, outcome) => outcome === 'limited' && recordRateLimitHit(type),
+    }),
     events,
-    logger,
     shutdownSignal: shutdown.signal,
   };
   const connections = createConnectionRegistry(redis, {
@@ -98,16 +120,23 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
       activeWebSockets: () => trpcWs.activeConnections(),
     });
 
+  const metricsEndpoint: Handler = (_req, res) => respondMetrics(res, metrics.registry);
+
   const route = (path: string): Handler | undefined => {
     if (path === '/trpc' || path.startsWith('/trpc/')) return trpc;
     if (path === '/health') return health;
+    if (path === '/metrics') return metricsEndpoint;
     return undefined;
   };
+  const endpoints = new EndpointTemplates().register('/health').register('/metrics');
+  for (const template of trpcEndpointTemplates(appRouter)) endpoints.register(template);
+  const observeHttp = createHttpObserver(metrics, endpoints);
 
   const server = createServer((req, res) => {
     const info = describeRequest(req, 'http', config.TRUSTED_PROXIES);
     res.setHeader('X-Correlation-ID', info.correlationId);
     const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
+    observeHttp(req, res, path);
     const handler = route(path) ?? ((_, response: ServerResponse) => sendNotFound(response));
     Promise.resolve(handler(req, res)).catch((error: unknown) => {
       logger.error({ err: error, path }, 'unhandled error in HTTP handler');
@@ -122,6 +151,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   });
 
+  let closing: Promise<void> | undefined;
   return {
     server,
     services,
@@ -136,16 +166,19 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
           resolve(server.address() as AddressInfo);
         });
       }),
-    close: async () => {
-      const httpClosed = closeHttpServer(server, config.SHUTDOWN_TIMEOUT_MS);
-      shutdown.abort();
-      await trpcWs.close();
-      await httpClosed;
-      await connections.close();
-      await events.close();
-      await database.close();
-      redis?.disconnect();
-    },
+    close: () =>
+      (closing ??= (async () => {
+        const httpClosed = closeHttpServer(server, config.SHUTDOWN_TIMEOUT_MS);
+        shutdown.abort();
+        await trpcWs.close();
+        await httpClosed;
+        // In-flight calls have finished and queued their audit rows: write them while the database is open.
+        await telemetry.audit.close(config.SHUTDOWN_TIMEOUT_MS);
+        await connections.close();
+        await events.close();
+        await database.close();
+        redis?.disconnect();
+      })()),
   };
 }
 

@@ -3,3 +3,4 @@ export * from './pagination';
 export * from './roles';
 export * from './events';
 export * from './legacy';
+export * from './audit';

@@ -4,7 +4,7 @@ import { createClient, type AuthorsClient, type ClientOptions } from '@authors/c
 import { EventSource } from 'eventsource';
 import WebSocket from 'ws';
 import { createApp, loadConfig, type App } from '@authors/server';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { createTestDatabase } from './services';
 
 export type Driver = 'postgres' | 'pglite';
@@ -12,6 +12,8 @@ export type Driver = 'postgres' | 'pglite';
 export interface TestServer extends AsyncDisposable {
   app: App;
   url: string;
+  /** The test database (driver 'postgres'), to inspect rows after the app has closed. */
+  databaseUrl: string | undefined;
   client(token?: string, options?: Partial<ClientOptions>): AuthorsClient;
 }
 
@@ -19,6 +21,8 @@ export interface TestServerOptions {
   driver?: Driver;
   /** Extra environment for loadConfig. Rate limiting is off unless a test sets RATE_LIMIT_ENABLED. */
   env?: Record<string, string>;
+  /** Defaults to a silent logger; pass one (e.g. test/helpers/logs.ts) to inspect log lines. */
+  logger?: Logger;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -30,12 +34,13 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     ...(database ? { DATABASE_URL: database.url } : {}),
     ...options.env,
   });
-  const app = await createApp(config, pino({ level: 'silent' }));
+  const app = await createApp(config, options.logger ?? pino({ level: 'silent' }));
   const { port } = await app.listen(0, '127.0.0.1');
   const url = `http://127.0.0.1:${port}`;
   return {
     app,
     url,
+    databaseUrl: database?.url,
     client: (token, clientOptions) =>
       createClient({
         url,

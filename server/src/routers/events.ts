@@ -14,7 +14,7 @@ export async function publishEvent(ctx: Context, event: AppEvent): Promise<void>
   try {
     await ctx.services.events.publish(event);
   } catch (error) {
-    ctx.services.logger.error({ err: error, type: event.type }, 'failed to publish event');
+    ctx.services.telemetry.logger.error({ err: error, type: event.type }, 'failed to publish event');
   }
 }
 

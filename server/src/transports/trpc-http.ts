@@ -18,3 +18,11 @@ export function createTrpcHttpHandler(options: TrpcHttpOptions): RequestListener
     createContext: ({ req, res }) => options.createContext(req, res),
   });
 }
+
+/**
+ * Route templates for HTTP metrics: one per procedure (`/trpc/authors.list`); batches and unknown
+ * procedures all fall under `/trpc/{procedure}`, so clients cannot mint new label values.
+ */
+export function trpcEndpointTemplates(router: AppRouter): string[] {
+  return ['/trpc/{procedure}', ...Object.keys(router._def.procedures).map((path) => `/trpc/${path}`)];
+}

@@ -1,8 +1,9 @@
 // The per-call context every transport builds before calling a procedure.
 import type { User } from '../auth/user';
+import type { Transport } from '../observability/metrics';
 import type { Services } from '../services';
 
-export type Transport = 'http' | 'rest' | 'ws' | 'sse' | 'legacy';
+export type { Transport };
 
 /** Facts about the caller's request, used by rate limiting, audit and logs. */
 export interface RequestInfo {

@@ -1,0 +1,52 @@
+// Records every call made by an authenticated user in the audit log (DESIGN §10), on every
+// transport: who, what, outcome (success / error / permission_denied), from where, how long, and
+// the input with secrets redacted. The row is queued (observability/audit-queue.ts), never awaited.
+//
+// Place in the chain: after authentication (ctx.user is set by the transport's context) and
+// around the RBAC check, so refused calls are recorded as permission_denied:
+//   observe → audit → [rate limit] → rbac → procedure.
+import { getHTTPStatusCodeFromError } from '@trpc/server/http';
+import { callOutcome, isUnexpected } from '../observability/call-outcome';
+import { redactSecrets } from '../observability/redact';
+import { INTERNAL_ERROR_MESSAGE, middleware } from '../trpc/init';
+
+const OK = 200;
+
+/** `authors.update` with `{id: 7}` → `authors/7`; the namespace alone when the input names no id. */
+function resourceOf(path: string, input: unknown): string {
+  const dot = path.indexOf('.');
+  const namespace = dot === -1 ? path : path.slice(0, dot);
+  const id = typeof input === 'object' && input !== null ? (input as { id?: unknown }).id : undefined;
+  return typeof id === 'number' || typeof id === 'string' ? `${namespace}/${id}` : namespace;
+}
+
+export const audit = middleware(async ({ ctx, path, getRawInput, next }) => {
+  const { user } = ctx;
+  if (!user) return next();
+  const timestamp = new Date();
+  const start = performance.now();
+  const result = await next();
+  const error = result.ok ? undefined : result.error;
+  // Raw input: what the caller sent (already parsed from the wire), before validation.
+  const input = await getRawInput().catch(() => undefined);
+  const { request } = ctx;
+  ctx.services.telemetry.audit.record({
+    timestamp,
+    user_id: user.sub,
+    username: user.username,
+    roles: user.roles,
+    action: path,
+    resource: resourceOf(path, input),
+    outcome: callOutcome(error),
+    transport: request.transport,
+    ip: request.ip,
+    user_agent: request.userAgent ?? null,
+    correlation_id: request.correlationId,
+    request_data: input === undefined ? null : redactSecrets(input),
+    status_code: error ? getHTTPStatusCodeFromError(error) : OK,
+    // Details of unexpected errors stay in the server log (same correlation id), as for clients.
+    error_message: error ? (isUnexpected(error) ? INTERNAL_ERROR_MESSAGE : error.message) : null,
+    duration_ms: Math.round(performance.now() - start),
+  });
+  return result;
+});

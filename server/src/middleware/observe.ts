@@ -1,0 +1,37 @@
+// Observes every procedure call, on every transport: trpc_calls_total / trpc_call_duration_seconds,
+// and one log line with correlation id, user, procedure, transport, outcome and duration.
+// Unexpected errors (INTERNAL_SERVER_ERROR) are logged here, once, with their cause and stack, and
+// counted in app_errors_total; the client only ever sees the generic message (trpc/init.ts).
+// It is the outermost middleware, so it also sees calls refused by rate limiting, auth and RBAC.
+import { callOutcome, errorType, isUnexpected } from '../observability/call-outcome';
+import { middleware } from '../trpc/init';
+
+export const observe = middleware(async ({ ctx, path, type, next }) => {
+  const start = performance.now();
+  const result = await next();
+  const elapsedMs = performance.now() - start;
+  const error = result.ok ? undefined : result.error;
+  const outcome = callOutcome(error);
+  const { services, request, user } = ctx;
+  const { telemetry } = services;
+  telemetry.recordCall(path, type, request.transport, outcome, elapsedMs / 1000);
+
+  const line = {
+    correlationId: request.correlationId,
+    user: user?.username ?? null,
+    procedure: path,
+    type,
+    transport: request.transport,
+    outcome,
+    durationMs: Math.round(elapsedMs * 1000) / 1000,
+    code: error?.code,
+  };
+  if (error && isUnexpected(error)) {
+    const kind = errorType(error);
+    telemetry.metrics.appErrors.inc({ error_type: kind, transport: request.transport });
+    telemetry.logger.error({ ...line, err: error }, 'procedure call failed unexpectedly');
+  } else {
+    telemetry.logger.info(line, 'procedure call');
+  }
+  return result;
+});

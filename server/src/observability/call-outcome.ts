@@ -1,0 +1,22 @@
+// Classifies a finished procedure call for metrics, logs and the audit log.
+import type { TRPCError } from '@trpc/server';
+import type { CallOutcome } from './metrics';
+
+export function callOutcome(error: TRPCError | undefined): CallOutcome {
+  if (!error) return 'success';
+  return error.code === 'FORBIDDEN' || error.code === 'UNAUTHORIZED' ? 'permission_denied' : 'error';
+}
+
+/** Errors that are bugs or broken dependencies rather than the caller's mistake. */
+export function isUnexpected(error: TRPCError): boolean {
+  return error.code === 'INTERNAL_SERVER_ERROR';
+}
+
+/**
+ * `app_errors_total{error_type}`: the class of the underlying error, e.g. DrizzleQueryError
+ * (bounded by the code base). The class, not `.name`: many libraries leave `.name` as "Error".
+ */
+export function errorType(error: TRPCError): string {
+  const cause = error.cause instanceof Error ? error.cause : error;
+  return cause.constructor.name || cause.name;
+}

@@ -1,0 +1,142 @@
+// The Prometheus metrics of DESIGN §12, exact names and labels, in one registry per app instance
+// (not prom-client's global one, so several in-process servers never collide). Hot-path recording
+// goes through the small recorders beside this file, which reuse label objects.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The transports a procedure can be called over (DESIGN §12 `transport` label values). */
+export const TRANSPORTS = ['http', 'rest', 'ws', 'sse', 'legacy'] as const;
+export type Transport = (typeof TRANSPORTS)[number];
+
+/** Outcome of a procedure call, shared by metrics, logs and the audit log. */
+export type CallOutcome = 'success' | 'error' | 'permission_denied';
+
+/** `rate_limit_hits_total{limit_type}` values. */
+export type LimitType = 'per_user' | 'per_ip' | 'websocket' | 'login';
+
+/** `ws_connections_total{status}` values: the connection was opened, or refused (auth, limit). */
+export type ConnectionStatus = 'accepted' | 'rejected';
+
+const LATENCY_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const QUERY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
+export interface Metrics {
+  readonly registry: Registry;
+  readonly httpRequests: Counter<'method' | 'endpoint' | 'status_code'>;
+  readonly httpRequestDuration: Histogram<'method' | 'endpoint'>;
+  readonly trpcCalls: Counter<'path' | 'type' | 'transport' | 'outcome'>;
+  readonly trpcCallDuration: Histogram<'path' | 'type' | 'transport'>;
+  readonly wsConnectionsActive: Gauge<'transport'>;
+  readonly wsConnectionsTotal: Counter<'transport' | 'status'>;
+  readonly wsMessagesReceived: Counter<'transport'>;
+  readonly wsMessagesSent: Counter<'transport'>;
+  readonly rateLimitHits: Counter<'limit_type'>;
+  readonly auditLogs: Counter<'outcome'>;
+  readonly auditLogsDropped: Counter;
+  readonly auditQueueSize: Gauge;
+  readonly dbQueryDuration: Histogram<'operation'>;
+  readonly appErrors: Counter<'error_type' | 'transport'>;
+  readonly appInfo: Gauge<'version'>;
+}
+
+export function createMetrics(version: string): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+
+  const metrics: Metrics = {
+    registry,
+    httpRequests: new Counter({
+      name: 'http_requests_total',
+      help: 'HTTP requests by method, route template and status code',
+      labelNames: ['method', 'endpoint', 'status_code'],
+      registers,
+    }),
+    httpRequestDuration: new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP request duration by method and route template',
+      labelNames: ['method', 'endpoint'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    trpcCalls: new Counter({
+      name: 'trpc_calls_total',
+      help: 'Procedure calls by procedure path, type, transport and outcome',
+      labelNames: ['path', 'type', 'transport', 'outcome'],
+      registers,
+    }),
+    trpcCallDuration: new Histogram({
+      name: 'trpc_call_duration_seconds',
+      help: 'Procedure call duration by procedure path, type and transport',
+      labelNames: ['path', 'type', 'transport'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    wsConnectionsActive: new Gauge({
+      name: 'ws_connections_active',
+      help: 'Open WebSocket (and SSE) connections on this instance',
+      labelNames: ['transport'],
+      registers,
+    }),
+    wsConnectionsTotal: new Counter({
+      name: 'ws_connections_total',
+      help: 'WebSocket (and SSE) connection attempts by transport and status (accepted, rejected)',
+      labelNames: ['transport', 'status'],
+      registers,
+    }),
+    wsMessagesReceived: new Counter({
+      name: 'ws_messages_received_total',
+      help: 'Messages received from WebSocket clients',
+      labelNames: ['transport'],
+      registers,
+    }),
+    wsMessagesSent: new Counter({
+      name: 'ws_messages_sent_total',
+      help: 'Messages sent to WebSocket and SSE clients',
+      labelNames: ['transport'],
+      registers,
+    }),
+    rateLimitHits: new Counter({
+      name: 'rate_limit_hits_total',
+      help: 'Requests refused by a rate limit, by limit type',
+      labelNames: ['limit_type'],
+      registers,
+    }),
+    auditLogs: new Counter({
+      name: 'audit_logs_total',
+      help: 'Audit log rows written, by outcome',
+      labelNames: ['outcome'],
+      registers,
+    }),
+    auditLogsDropped: new Counter({
+      name: 'audit_logs_dropped_total',
+      help: 'Audit entries dropped (queue full, or the database refused them repeatedly)',
+      registers,
+    }),
+    auditQueueSize: new Gauge({
+      name: 'audit_queue_size',
+      help: 'Audit entries waiting to be written',
+      registers,
+    }),
+    dbQueryDuration: new Histogram({
+      name: 'db_query_duration_seconds',
+      help: 'Database operation duration by repository operation',
+      labelNames: ['operation'],
+      buckets: QUERY_BUCKETS,
+      registers,
+    }),
+    appErrors: new Counter({
+      name: 'app_errors_total',
+      help: 'Unexpected errors by error type and transport',
+      labelNames: ['error_type', 'transport'],
+      registers,
+    }),
+    appInfo: new Gauge({
+      name: 'app_info',
+      help: 'Application information; the value is always 1',
+      labelNames: ['version'],
+      registers,
+    }),
+  };
+  metrics.appInfo.set({ version }, 1);
+  return metrics;
+}

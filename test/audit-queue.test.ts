@@ -1,0 +1,262 @@
+import { pino } from 'pino';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { listAuditLogsInput } from '@authors/shared';
+import { createAuditRepository, type AuditRepository, type NewAuditLog } from '../server/src/db/audit-repository';
+import { openDatabase, type Database } from '../server/src/db/database';
+import { userActions } from '../server/src/db/schema';
+import { createAuditQueue, type AuditQueueOptions } from '../server/src/observability/audit-queue';
+import { createMetrics, type Metrics } from '../server/src/observability/metrics';
+import { REDACTED, TRUNCATED, redactSecrets } from '../server/src/observability/redact';
+import { parsePrometheus, valueOf } from './helpers/prometheus';
+import { createTestDatabase, hasPostgres } from './helpers/services';
+
+const silent = pino({ level: 'silent' });
+const T0 = Date.parse('2025-03-01T12:00:00Z');
+
+function row(overrides: Partial<NewAuditLog> = {}): NewAuditLog {
+  return {
+    timestamp: new Date(T0),
+    user_id: 'u-ada',
+    username: 'ada',
+    roles: ['admin'],
+    action: 'authors.create',
+    resource: 'authors',
+    outcome: 'success',
+    transport: 'http',
+    ip: '127.0.0.1',
+    user_agent: 'vitest',
+    correlation_id: 'c-1',
+    request_data: { name: 'x' },
+    status_code: 200,
+    error_message: null,
+    duration_ms: 3,
+    ...overrides,
+  };
+}
+
+async function metricValue(metrics: Metrics, name: string, labels: Record<string, string> = {}) {
+  return valueOf(parsePrometheus(await metrics.registry.metrics()), name, labels);
+}
+
+describe('redactSecrets', () => {
+  it('redacts secret-looking keys at any depth, in objects, arrays and maps', () => {
+    expect(
+      redactSecrets({
+        username: 'ada',
+        password: 'hunter2',
+        data: {
+          items: [{ access_token: 'a' }, { nested: { refresh_token: 'r', Authorization: 'Bearer t' } }],
+          headers: new Map([['x-api-key', 'k']]),
+          client_secret: 's',
+          newPassword: 'p',
+          token_hint: 'refresh',
+          note: 'the password is not here',
+        },
+      }),
+    ).toEqual({
+      username: 'ada',
+      password: REDACTED,
+      data: {
+        items: [{ access_token: REDACTED }, { nested: { refresh_token: REDACTED, Authorization: REDACTED } }],
+        headers: { 'x-api-key': REDACTED },
+        client_secret: REDACTED,
+        newPassword: REDACTED,
+        token_hint: REDACTED,
+        note: 'the password is not here',
+      },
+    });
+  });
+
+  it('turns values PostgreSQL cannot store into plain JSON', () => {
+    expect(
+      redactSecrets({
+        big: 12345678901234567890n,
+        when: new Date('2025-01-02T03:04:05Z'),
+        tags: new Set(['a']),
+        nul: 'a\u0000b',
+        inf: Infinity,
+        nothing: undefined,
+      }),
+    ).toEqual({ big: '12345678901234567890', when: '2025-01-02T03:04:05.000Z', tags: ['a'], nul: 'a\uFFFDb', inf: 'Infinity', nothing: null });
+  });
+
+  it('stores a marker instead of anything nested too deep (secrets included)', () => {
+    let deep: unknown = { password: 'hunter2' };
+    for (let i = 0; i < 100; i++) deep = [deep];
+    expect(JSON.stringify(redactSecrets(deep))).toContain(TRUNCATED);
+    expect(JSON.stringify(redactSecrets(deep))).not.toContain('hunter2');
+  });
+
+  it('accepts the REST query names of GET /audit-logs, coercing strings and capping per_page', () => {
+    expect(
+      listAuditLogsInput.parse({ start_date: '2025-01-01T00:00:00Z', page: '2', per_page: '500', outcome: 'error' }),
+    ).toEqual({ start_date: new Date('2025-01-01T00:00:00Z'), page: 2, per_page: 100, outcome: 'error' });
+    expect(listAuditLogsInput.parse(undefined)).toEqual({ page: 1, per_page: 20 });
+    expect(listAuditLogsInput.safeParse({ start_date: 'yesterday' }).success).toBe(false);
+    expect(listAuditLogsInput.safeParse({ outcome: 'maybe' }).success).toBe(false);
+  });
+});
+
+describe.skipIf(!hasPostgres)('audit repository and queue on PostgreSQL', () => {
+  let testDb: Awaited<ReturnType<typeof createTestDatabase>>;
+  let database: Database;
+  let repository: AuditRepository;
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase();
+    database = await openDatabase({ DATABASE_URL: testDb.url, PGLITE_DIR: undefined });
+    repository = createAuditRepository(database.db);
+  });
+  afterAll(async () => {
+    await database?.close();
+    await testDb?.[Symbol.asyncDispose]();
+  });
+  beforeEach(async () => {
+    await database.db.delete(userActions);
+  });
+
+  const countRows = async () => (await repository.page({}, 0, 1)).total;
+
+  describe('repository', () => {
+    it('lists newest first with every filter, inclusive time bounds and pagination', async () => {
+      await repository.insertBatch([
+        row({ timestamp: new Date(T0), user_id: 'u-ada', username: 'ada', action: 'authors.create' }),
+        row({ timestamp: new Date(T0 + 1000), user_id: 'u-bob', username: 'bob', action: 'authors.delete', outcome: 'permission_denied' }),
+        row({ timestamp: new Date(T0 + 2000), user_id: 'u-ada', username: 'ada', action: 'authors.update', outcome: 'error' }),
+        row({ timestamp: new Date(T0 + 3000), user_id: 'u-ada', username: 'ada', action: 'authors.create' }),
+      ]);
+      const times = (items: { timestamp: Date }[]) => items.map((item) => item.timestamp.getTime() - T0);
+
+      const all = await repository.page({}, 0, 10);
+      expect(all.total).toBe(4);
+      expect(times(all.items)).toEqual([3000, 2000, 1000, 0]);
+      expect(times((await repository.page({ userId: 'u-ada' }, 0, 10)).items)).toEqual([3000, 2000, 0]);
+      expect(times((await repository.page({ username: 'bob' }, 0, 10)).items)).toEqual([1000]);
+      expect(times((await repository.page({ action: 'authors.create' }, 0, 10)).items)).toEqual([3000, 0]);
+      expect(times((await repository.page({ outcome: 'error' }, 0, 10)).items)).toEqual([2000]);
+      const window = { start: new Date(T0 + 1000), end: new Date(T0 + 2000) };
+      expect(times((await repository.page(window, 0, 10)).items)).toEqual([2000, 1000]);
+      expect(times((await repository.page({ ...window, username: 'ada' }, 0, 10)).items)).toEqual([2000]);
+      const second = await repository.page({}, 2, 2);
+      expect({ total: second.total, times: times(second.items) }).toEqual({ total: 4, times: [1000, 0] });
+      expect(await repository.page({ username: 'nobody' }, 0, 10)).toEqual({ items: [], total: 0 });
+    });
+
+    it('finds one row by id, with every field as inserted', async () => {
+      await repository.insertBatch([row({ request_data: { password: REDACTED, deep: [1, { a: null }] } })]);
+      const [listed] = (await repository.page({}, 0, 1)).items;
+      expect(await repository.byId(listed!.id)).toEqual({ id: listed!.id, ...row({ request_data: { password: REDACTED, deep: [1, { a: null }] } }) });
+      expect(await repository.byId(listed!.id + 1000)).toBeUndefined();
+    });
+  });
+
+  describe('queue', () => {
+    function queue(metrics: Metrics, options: Partial<AuditQueueOptions>) {
+      return createAuditQueue({ repository, metrics, logger: silent, flushIntervalMs: 60_000, ...options });
+    }
+
+    it('writes rows in batches and counts them by outcome', async () => {
+      const metrics = createMetrics('test');
+      const batches: number[] = [];
+      const audit = queue(metrics, {
+        batchSize: 10,
+        repository: { insertBatch: (rows) => (batches.push(rows.length), repository.insertBatch(rows)) },
+      });
+      for (let i = 0; i < 25; i++) audit.record(row({ outcome: i % 5 === 0 ? 'error' : 'success' }));
+      await audit.flush();
+      expect(batches).toEqual([10, 10, 5]);
+      expect(await countRows()).toBe(25);
+      expect(await metricValue(metrics, 'audit_logs_total', { outcome: 'success' })).toBe(20);
+      expect(await metricValue(metrics, 'audit_logs_total', { outcome: 'error' })).toBe(5);
+      expect(await metricValue(metrics, 'audit_queue_size')).toBe(0);
+      expect(await metricValue(metrics, 'audit_logs_dropped_total')).toBe(0);
+      await audit.close(1_000);
+    });
+
+    it('never blocks callers while the database is slow: the queue stays bounded and drops are counted', async () => {
+      const metrics = createMetrics('test');
+      let release!: () => void;
+      const slow = new Promise<void>((resolve) => (release = resolve));
+      const audit = queue(metrics, {
+        maxSize: 50,
+        batchSize: 10,
+        repository: { insertBatch: async (rows) => (await slow, repository.insertBatch(rows)) },
+      });
+      for (let i = 0; i < 1000; i++) audit.record(row()); // synchronous: returns while the INSERT hangs
+      expect(audit.size).toBe(50);
+      expect(await metricValue(metrics, 'audit_logs_dropped_total')).toBe(950);
+      expect(await metricValue(metrics, 'audit_queue_size')).toBe(50);
+
+      release();
+      await audit.flush();
+      expect(await countRows()).toBe(50);
+      expect(await metricValue(metrics, 'audit_logs_total', { outcome: 'success' })).toBe(50);
+      await audit.close(1_000);
+    });
+
+    it('retries a batch the database refused, without losing or duplicating rows', async () => {
+      const metrics = createMetrics('test');
+      let attempts = 0;
+      const audit = queue(metrics, {
+        flushIntervalMs: 5,
+        repository: {
+          insertBatch: async (rows) => {
+            attempts += 1;
+            if (attempts <= 2) throw new Error('connection refused');
+            await repository.insertBatch(rows);
+          },
+        },
+      });
+      for (let i = 0; i < 7; i++) audit.record(row());
+      await audit.flush();
+      expect(attempts).toBe(3);
+      expect(await countRows()).toBe(7);
+      expect(await metricValue(metrics, 'audit_logs_dropped_total')).toBe(0);
+      await audit.close(1_000);
+    });
+
+    it('drops (and counts) a batch refused maxAttempts times, then carries on with the next', async () => {
+      const metrics = createMetrics('test');
+      const audit = queue(metrics, {
+        flushIntervalMs: 1,
+        batchSize: 3,
+        maxAttempts: 2,
+        repository: {
+          insertBatch: async (rows) => {
+            if (rows.some((r) => r.action === 'poison')) throw new Error('invalid input');
+            await repository.insertBatch(rows);
+          },
+        },
+      });
+      audit.record(row());
+      audit.record(row({ action: 'poison' }));
+      audit.record(row());
+      audit.record(row());
+      await audit.flush();
+      expect(await metricValue(metrics, 'audit_logs_dropped_total')).toBe(3);
+      expect(await countRows()).toBe(1);
+      await audit.close(1_000);
+    });
+
+    it('writes what is left on close, then refuses (and counts) late rows', async () => {
+      const metrics = createMetrics('test');
+      const audit = queue(metrics, { batchSize: 100 });
+      for (let i = 0; i < 30; i++) audit.record(row());
+      expect(audit.size).toBe(30);
+      await audit.close(5_000);
+      expect(await countRows()).toBe(30);
+      audit.record(row());
+      expect(await metricValue(metrics, 'audit_logs_dropped_total')).toBe(1);
+    });
+
+    it('gives up at the shutdown deadline when the database hangs, counting the rows it could not write', async () => {
+      const metrics = createMetrics('test');
+      const audit = queue(metrics, { repository: { insertBatch: () => new Promise<void>(() => {}) } });
+      for (let i = 0; i < 5; i++) audit.record(row());
+      await audit.close(100);
+      expect(audit.size).toBe(0);
+      expect(await metricValue(metrics, 'audit_logs_dropped_total')).toBe(5);
+      expect(await metricValue(metrics, 'audit_queue_size')).toBe(0);
+    });
+  });
+});
