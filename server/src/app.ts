@@ -8,11 +8,17 @@ import type { Logger } from './observability/logger';
 import { appRouter } from './routers';
 import type { Services } from './services';
 import { createRedis, pingRedis, waitForRedis, type Redis } from './state/redis';
-import type { Context } from './trpc/context';
+import type { Context, Transport } from './trpc/context';
+import { createDocsHandlers } from './transports/docs';
 import { respondHealth } from './transports/health';
+import { createHttpHygiene } from './transports/http-hygiene';
 import { sendNotFound } from './transports/http-response';
+import { buildOpenApiDocument } from './transports/openapi/document';
 import { describeRequest } from './transports/request-info';
+import { createRestHandler } from './transports/rest/handler';
+import { restRoutes } from './transports/rest/routes';
 import { createTrpcHttpHandler } from './transports/trpc-http';
+import { SERVER_VERSION } from './version';
 
 export interface App {
   readonly server: Server;
@@ -42,17 +48,29 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
   }
   const services: Services = { authors: createAuthorRepository(database.db) };
 
-  const createContext = async (req: IncomingMessage): Promise<Context> => ({
+  const createContext = async (req: IncomingMessage, transport: Transport): Promise<Context> => ({
     services,
     user: null,
-    request: describeRequest(req, 'http', config.TRUSTED_PROXIES),
+    request: describeRequest(req, transport, config.TRUSTED_PROXIES),
   });
 
   const trpc = createTrpcHttpHandler({
     router: appRouter,
-    createContext,
+    createContext: (req) => createContext(req, 'http'),
     maxBodySize: config.MAX_REQUEST_BODY_SIZE,
   });
+
+  const rest = createRestHandler({
+    router: appRouter,
+    routes: restRoutes,
+    createContext: (req) => createContext(req, 'rest'),
+    maxBodySize: config.MAX_REQUEST_BODY_SIZE,
+    onServerError: (error, restRoute) =>
+      logger.error({ err: error.cause ?? error, procedure: restRoute.procedure }, 'REST procedure failed'),
+  });
+  // Built once at start-up: a route naming a missing procedure or field fails here, not at request time.
+  const docs = createDocsHandlers(buildOpenApiDocument(appRouter, restRoutes, SERVER_VERSION));
+  const hygiene = createHttpHygiene(config, logger);
 
   const health: Handler = (_req, res) =>
     respondHealth(res, {
@@ -61,19 +79,24 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
       activeWebSockets: () => 0,
     });
 
-  const route = (path: string): Handler | undefined => {
+  const route = (method: string, path: string): Handler | undefined => {
     if (path === '/trpc' || path.startsWith('/trpc/')) return trpc;
     if (path === '/health') return health;
+    if (path === '/openapi.json') return docs.openApi;
+    if (path === '/docs' || path.startsWith('/docs/')) return docs.docs;
+    if (rest.matches(method, path)) return rest.handle;
     return undefined;
   };
 
   const server = createServer((req, res) => {
-    const info = describeRequest(req, 'http', config.TRUSTED_PROXIES);
-    res.setHeader('X-Correlation-ID', info.correlationId);
+    if (hygiene(req, res).handled) return;
     const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
-    const handler = route(path) ?? ((_, response: ServerResponse) => sendNotFound(response));
+    const handler = route(req.method ?? 'GET', path) ?? ((_, response: ServerResponse) => sendNotFound(response));
     Promise.resolve(handler(req, res)).catch((error: unknown) => {
-      logger.error({ err: error, path }, 'unhandled error in HTTP handler');
+      logger.error(
+        { err: error, path, correlation_id: res.getHeader('X-Correlation-ID') },
+        'unhandled error in HTTP handler',
+      );
       if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'application/json' });
       res.end(JSON.stringify({ detail: 'Internal server error' }));
     });

@@ -1,9 +1,10 @@
 // Small JSON response helpers shared by the plain-HTTP routes.
-import type { ServerResponse } from 'node:http';
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: OutgoingHttpHeaders = {}): void {
   const payload = JSON.stringify(body);
   res.writeHead(status, {
+    ...headers,
     'Content-Type': 'application/json; charset=utf-8',
     'Content-Length': Buffer.byteLength(payload),
   });
@@ -12,4 +13,12 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 
 export function sendNotFound(res: ServerResponse): void {
   sendJson(res, 404, { detail: 'Not Found' });
+}
+
+/**
+ * 413. The rest of the body is never read, so the connection is closed after the answer instead
+ * of being kept alive with unread bytes in it.
+ */
+export function sendPayloadTooLarge(res: ServerResponse): void {
+  sendJson(res, 413, { detail: 'Request body too large' }, { Connection: 'close' });
 }
