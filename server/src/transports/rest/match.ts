@@ -39,6 +39,8 @@ function bind(template: Template, parts: string[]): Record<string, string> | und
     if ('literal' in segment) {
       if (segment.literal !== part) return undefined;
     } else {
+      // `/authors/` has no id: it is no route at all rather than an invalid id.
+      if (part === '') return undefined;
       params[segment.param] = decode(part);
     }
   }
