@@ -12,7 +12,7 @@ interface Row {
   as: Caller;
   method: string;
   path: string;
-  /** A string is sent verbatim; anything else as JSON. */
+  /** A string or Blob is sent verbatim; anything else as JSON. */
   body?: unknown;
   status: number;
   /** Exact body; undefined means an empty body. */
@@ -81,7 +81,7 @@ const rows: Row[] = [
     expected: invalid({ path: [], code: 'invalid_type' }) },
   { name: 'malformed JSON is 400', as: 'anonymous', method: 'POST', path: '/authors', body: '{"name":', status: 400,
     expected: { detail: 'Malformed JSON body' } },
-  { name: 'invalid UTF-8 is 400', as: 'anonymous', method: 'POST', path: '/authors', body: Buffer.from([0x7b, 0xff, 0x7d]), status: 400,
+  { name: 'invalid UTF-8 is 400', as: 'anonymous', method: 'POST', path: '/authors', body: new Blob([new Uint8Array([0x7b, 0xff, 0x7d])]), status: 400,
     expected: { detail: 'Malformed JSON body' } },
   { name: 'renames an author with 200', as: 'anonymous', method: 'PUT', path: '/authors/4', body: { name: 'Renamed' }, status: 200,
     expected: author(4, 'Renamed') },
@@ -124,7 +124,7 @@ describe('REST routes', () => {
 
   it.each(rows)('$method $path as $as: $name', async (row) => {
     const body =
-      row.body === undefined ? undefined : typeof row.body === 'string' || Buffer.isBuffer(row.body) ? row.body : JSON.stringify(row.body);
+      row.body === undefined ? undefined : typeof row.body === 'string' || row.body instanceof Blob ? row.body : JSON.stringify(row.body);
     const response = await fetch(`${server.url}${row.path}`, {
       method: row.method,
       headers: { ...authorization(row.as), ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
