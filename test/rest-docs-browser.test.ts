@@ -13,7 +13,7 @@ if (!hasChromium) {
 }
 
 describe.skipIf(!hasChromium)('/docs in headless Chromium', () => {
-  it('lists every author route, from local files only, without CSP violations', async () => {
+  it('lists every author route (and /health), from local files only, without CSP violations', async () => {
     await using server = await startTestServer({ driver: 'pglite' });
     const browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -45,6 +45,7 @@ describe.skipIf(!hasChromium)('/docs in headless Chromium', () => {
       expect(operations.sort()).toEqual(
         [
           'DELETE /authors/{id}',
+          'GET /health',
           'GET /authors',
           'GET /authors/paginated',
           'GET /authors/{id}',

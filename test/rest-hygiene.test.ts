@@ -145,7 +145,7 @@ describe('HTTP hygiene without CORS_ORIGINS', () => {
       headers: { Origin: 'https://app.example', 'Access-Control-Request-Method': 'POST' },
     });
     expect(response.status).toBe(405);
-    expect(response.headers.get('allow')).toBe('GET, POST');
+    expect(response.headers.get('allow')).toBe('GET, POST, HEAD');
     expect(response.headers.get('access-control-allow-origin')).toBeNull();
   });
 });

@@ -53,11 +53,12 @@ describe('OpenAPI document', () => {
     });
   });
 
-  it('documents exactly the routes of the REST table', () => {
+  it('documents exactly the routes of the REST table, and /health', () => {
     const documented = Object.entries(document.paths).flatMap(([path, item]) =>
       Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`),
     );
-    expect(documented.sort()).toEqual(restRoutes.map((route) => `${route.method} ${route.path}`).sort());
+    const expected = [...restRoutes.map((route) => `${route.method} ${route.path}`), 'GET /health'];
+    expect(documented.sort()).toEqual(expected.sort());
   });
 
   it('documents dates as date-time strings and the author-by-id errors', () => {

@@ -10,7 +10,7 @@ import type { Services } from './services';
 import { createRedis, pingRedis, waitForRedis, type Redis } from './state/redis';
 import type { Context, Transport } from './trpc/context';
 import { createDocsHandlers } from './transports/docs';
-import { respondHealth } from './transports/health';
+import { healthRoute, respondHealth } from './transports/health';
 import { createHttpHygiene } from './transports/http-hygiene';
 import { sendNotFound } from './transports/http-response';
 import { buildOpenApiDocument } from './transports/openapi/document';
@@ -69,7 +69,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
       logger.error({ err: error.cause ?? error, procedure: restRoute.procedure }, 'REST procedure failed'),
   });
   // Built once at start-up: a route naming a missing procedure or field fails here, not at request time.
-  const docs = createDocsHandlers(buildOpenApiDocument(appRouter, restRoutes, SERVER_VERSION));
+  const docs = createDocsHandlers(buildOpenApiDocument(appRouter, restRoutes, [healthRoute], SERVER_VERSION));
   const hygiene = createHttpHygiene(config, logger);
 
   const health: Handler = (_req, res) =>

@@ -1,9 +1,19 @@
 // The OpenAPI 3.1 document, generated at start-up from the REST route table and the procedures'
 // zod schemas, so it cannot drift from what the server does.
+import type { z } from 'zod';
 import type { AppRouter } from '../../routers';
 import { RATE_LIMIT_DETAIL } from '../rest/errors';
-import { pathParameters, type RestRoute } from '../rest/route';
-import { fieldSchema, procedureSchemas, type JsonSchema } from './schemas';
+import { pathParameters, type HttpMethod, type RestRoute } from '../rest/route';
+import { fieldSchema, procedureSchemas, toJsonSchema, type JsonSchema } from './schemas';
+
+/** A route served outside the procedures (e.g. /health), documented from the zod schemas of its answers. */
+export interface PlainRoute {
+  method: HttpMethod;
+  path: `/${string}`;
+  summary: string;
+  tag: string;
+  responses: Readonly<Record<number, { description: string; schema: z.ZodType }>>;
+}
 
 export type OpenApiDocument = Record<string, unknown> & { paths: Record<string, Record<string, unknown>> };
 
@@ -112,9 +122,10 @@ function operationOf(router: AppRouter, route: RestRoute) {
     ...(requestBody ? { requestBody } : {}),
     responses: {
       [status]:
-        status === 204 || !output
+        status === 204
           ? { description: 'Success, no content' }
-          : { description: 'Success', content: { 'application/json': { schema: output } } },
+          : // A procedure without an output schema still answers JSON; only its shape is undocumented.
+            { description: 'Success', content: { 'application/json': { schema: output ?? {} } } },
       ...Object.fromEntries(
         [...new Set(errors)].sort((a, b) => a - b).map((code) => [code, { $ref: `#/components/responses/${code}` }]),
       ),
@@ -122,10 +133,33 @@ function operationOf(router: AppRouter, route: RestRoute) {
   };
 }
 
-export function buildOpenApiDocument(router: AppRouter, routes: readonly RestRoute[], version: string): OpenApiDocument {
+function plainOperationOf(route: PlainRoute) {
+  return {
+    operationId: `${route.method.toLowerCase()}${route.path.replace(/\W+/g, '_')}`,
+    summary: route.summary,
+    tags: [route.tag],
+    security: [],
+    responses: Object.fromEntries(
+      Object.entries(route.responses).map(([status, { description, schema }]) => [
+        status,
+        { description, content: { 'application/json': { schema: toJsonSchema(schema, 'output') } } },
+      ]),
+    ),
+  };
+}
+
+export function buildOpenApiDocument(
+  router: AppRouter,
+  routes: readonly RestRoute[],
+  plainRoutes: readonly PlainRoute[],
+  version: string,
+): OpenApiDocument {
   const paths: OpenApiDocument['paths'] = {};
   for (const route of routes) {
     (paths[route.path] ??= {})[route.method.toLowerCase()] = operationOf(router, route);
+  }
+  for (const route of plainRoutes) {
+    (paths[route.path] ??= {})[route.method.toLowerCase()] = plainOperationOf(route);
   }
   return {
     openapi: '3.1.0',

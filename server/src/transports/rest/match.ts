@@ -1,10 +1,11 @@
 // Finds the row for a request: the most specific path template that matches (literal segments beat
 // `{parameters}`), then the row for the method — or the methods that path does allow (for 405).
+// HEAD is served by the GET row (node sends the headers without the body).
 import type { HttpMethod, RestRoute } from './route';
 
 export type RouteMatch =
   | { kind: 'route'; route: RestRoute; params: Record<string, string> }
-  | { kind: 'method-not-allowed'; allow: HttpMethod[] };
+  | { kind: 'method-not-allowed'; allow: (HttpMethod | 'HEAD')[] };
 
 type Segment = { literal: string } | { param: string };
 
@@ -69,10 +70,11 @@ export function createRouteMatcher(routes: readonly RestRoute[]) {
     for (const template of templates) {
       const params = bind(template, parts);
       if (!params) continue;
-      const route = template.routes.find((candidate) => candidate.method === method);
-      return route
-        ? { kind: 'route', route, params }
-        : { kind: 'method-not-allowed', allow: template.routes.map((candidate) => candidate.method) };
+      const wanted = method === 'HEAD' ? 'GET' : method;
+      const route = template.routes.find((candidate) => candidate.method === wanted);
+      if (route) return { kind: 'route', route, params };
+      const allow = template.routes.map((candidate) => candidate.method);
+      return { kind: 'method-not-allowed', allow: allow.includes('GET') ? [...allow, 'HEAD'] : allow };
     }
     return undefined;
   };
