@@ -68,7 +68,8 @@ export function createHttpHygiene(config: HygieneConfig, logger: Logger): HttpHy
     const { correlationId } = describeRequest(req, 'http', config.TRUSTED_PROXIES);
     res.setHeader('X-Correlation-ID', correlationId);
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
-    res.once('finish', () => {
+    // 'close' rather than 'finish': a request the client abandoned is logged too.
+    res.once('close', () => {
       const durationMs = Number(process.hrtime.bigint() - startedAt) / 1e6;
       logger.info(
         {
