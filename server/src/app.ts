@@ -22,11 +22,16 @@ import { createRateLimiter } from './state/rate-limiter';
 import { createRateLimitGuard } from './state/rate-limiter-guard';
 import { createRedis, pingRedis, waitForRedis, type Redis } from './state/redis';
 import { createRedisEventStream } from './state/redis-event-stream';
-import type { Context } from './trpc/context';
-import { respondHealth } from './transports/health';
+import type { Context, Transport } from './trpc/context';
+import { createDocsHandlers } from './transports/docs';
+import { healthRoute, respondHealth } from './transports/health';
+import { createHttpHygiene } from './transports/http-hygiene';
 import { responseHeadersOf, sendNotFound } from './transports/http-response';
 import { respondMetrics } from './transports/metrics';
+import { buildOpenApiDocument } from './transports/openapi/document';
 import { describeRequest } from './transports/request-info';
+import { createRestHandler } from './transports/rest/handler';
+import { restRoutes } from './transports/rest/routes';
 import { createTrpcHttpHandler, trpcEndpointTemplates } from './transports/trpc-http';
 import { createTrpcWsTransport } from './transports/trpc-ws';
 
@@ -90,28 +95,39 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     onError: (error) => logger.warn({ err: error }, 'connection registry heartbeat failed'),
   });
 
-  const createContext = async (req: IncomingMessage, res: ServerResponse): Promise<Context> => ({
+  const createContext = async (
+    req: IncomingMessage,
+    transport: Transport,
+    res?: ServerResponse,
+  ): Promise<Context> => ({
     services,
     user: null,
-    request: describeRequest(req, 'http', config.TRUSTED_PROXIES),
-    response: responseHeadersOf(res),
+    request: describeRequest(req, transport, config.TRUSTED_PROXIES),
+    ...(res ? { response: responseHeadersOf(res) } : {}),
   });
 
   const trpc = createTrpcHttpHandler({
     router: appRouter,
-    createContext,
+    createContext: (req, res) => createContext(req, 'http', res),
     maxBodySize: config.MAX_REQUEST_BODY_SIZE,
   });
 
   const trpcWs = createTrpcWsTransport({
     router: appRouter,
     maxPayload: config.WS_MAX_PAYLOAD,
-    createContext: async ({ req }) => ({
-      services,
-      user: null,
-      request: describeRequest(req, 'ws', config.TRUSTED_PROXIES),
-    }),
+    createContext: ({ req }) => createContext(req, 'ws'),
   });
+  const rest = createRestHandler({
+    router: appRouter,
+    routes: restRoutes,
+    createContext: (req, res) => createContext(req, 'rest', res),
+    maxBodySize: config.MAX_REQUEST_BODY_SIZE,
+    onServerError: (error, restRoute) =>
+      logger.error({ err: error.cause ?? error, procedure: restRoute.procedure }, 'REST procedure failed'),
+  });
+  // Built once at start-up: a route naming a missing procedure or field fails here, not at request time.
+  const docs = createDocsHandlers(buildOpenApiDocument(appRouter, restRoutes, [healthRoute], SERVER_VERSION));
+  const hygiene = createHttpHygiene(config, logger);
 
   const health: Handler = (_req, res) =>
     respondHealth(res, {
@@ -122,10 +138,13 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
 
   const metricsEndpoint: Handler = (_req, res) => respondMetrics(res, metrics.registry);
 
-  const route = (path: string): Handler | undefined => {
+  const route = (method: string, path: string): Handler | undefined => {
     if (path === '/trpc' || path.startsWith('/trpc/')) return trpc;
     if (path === '/health') return health;
     if (path === '/metrics') return metricsEndpoint;
+    if (path === '/openapi.json') return docs.openApi;
+    if (path === '/docs' || path.startsWith('/docs/')) return docs.docs;
+    if (rest.matches(method, path)) return rest.handle;
     return undefined;
   };
   const endpoints = new EndpointTemplates().register('/health').register('/metrics');
@@ -133,13 +152,15 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
   const observeHttp = createHttpObserver(metrics, endpoints);
 
   const server = createServer((req, res) => {
-    const info = describeRequest(req, 'http', config.TRUSTED_PROXIES);
-    res.setHeader('X-Correlation-ID', info.correlationId);
+    if (hygiene(req, res).handled) return;
     const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
     observeHttp(req, res, path);
-    const handler = route(path) ?? ((_, response: ServerResponse) => sendNotFound(response));
+    const handler = route(req.method ?? 'GET', path) ?? ((_, response: ServerResponse) => sendNotFound(response));
     Promise.resolve(handler(req, res)).catch((error: unknown) => {
-      logger.error({ err: error, path }, 'unhandled error in HTTP handler');
+      logger.error(
+        { err: error, path, correlation_id: res.getHeader('X-Correlation-ID') },
+        'unhandled error in HTTP handler',
+      );
       if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'application/json' });
       res.end(JSON.stringify({ detail: 'Internal server error' }));
     });

@@ -1,8 +1,32 @@
 // GET /health: each dependency checked in parallel; 503 when any is unhealthy (DESIGN §9).
 import type { ServerResponse } from 'node:http';
+import { z } from 'zod';
 import { sendJson } from './http-response';
+import type { PlainRoute } from './openapi/document';
 
-export type DependencyStatus = 'healthy' | 'unhealthy' | 'embedded';
+const dependencyStatusSchema = z.enum(['healthy', 'unhealthy', 'embedded']);
+export type DependencyStatus = z.infer<typeof dependencyStatusSchema>;
+
+/** The body of both answers (200 and 503); also what /openapi.json documents. */
+export const healthResponseSchema = z.object({
+  status: z.enum(['healthy', 'unhealthy']),
+  database: dependencyStatusSchema,
+  /** `embedded` when there is no REDIS_URL (in-memory state). */
+  redis: dependencyStatusSchema,
+  websocket: z.object({ status: z.literal('healthy'), active_connections: z.number().int().min(0) }),
+});
+type HealthResponse = z.infer<typeof healthResponseSchema>;
+
+export const healthRoute: PlainRoute = {
+  method: 'GET',
+  path: '/health',
+  summary: 'Liveness and dependency health (not rate-limited, no token needed)',
+  tag: 'operations',
+  responses: {
+    200: { description: 'Every dependency answers', schema: healthResponseSchema },
+    503: { description: 'A dependency does not answer', schema: healthResponseSchema },
+  },
+};
 
 export interface HealthSources {
   /** Rejects when the database does not answer. */
@@ -35,10 +59,11 @@ export async function respondHealth(res: ServerResponse, sources: HealthSources)
     sources.pingRedis ? check(sources.pingRedis) : ('embedded' as const),
   ]);
   const healthy = database === 'healthy' && redis !== 'unhealthy';
-  sendJson(res, healthy ? 200 : 503, {
+  const body: HealthResponse = {
     status: healthy ? 'healthy' : 'unhealthy',
     database,
     redis,
     websocket: { status: 'healthy', active_connections: sources.activeWebSockets() },
-  });
+  };
+  sendJson(res, healthy ? 200 : 503, body);
 }

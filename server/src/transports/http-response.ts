@@ -1,10 +1,11 @@
 // Small JSON response helpers shared by the plain-HTTP routes.
-import type { ServerResponse } from 'node:http';
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { ResponseHeaders } from '../trpc/context';
 
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: OutgoingHttpHeaders = {}): void {
   const payload = JSON.stringify(body);
   res.writeHead(status, {
+    ...headers,
     'Content-Type': 'application/json; charset=utf-8',
     'Content-Length': Buffer.byteLength(payload),
   });
@@ -22,4 +23,12 @@ export function responseHeadersOf(res: ServerResponse): ResponseHeaders {
       if (!res.headersSent) res.setHeader(name, value);
     },
   };
+}
+
+/**
+ * 413. The rest of the body is never read, so the connection is closed after the answer instead
+ * of being kept alive with unread bytes in it.
+ */
+export function sendPayloadTooLarge(res: ServerResponse): void {
+  sendJson(res, 413, { detail: 'Request body too large' }, { Connection: 'close' });
 }

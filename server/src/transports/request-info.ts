@@ -34,23 +34,26 @@ function normalizeIp(ip: string): string {
   return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
 }
 
-const described = new WeakMap<IncomingMessage, RequestInfo>();
+const described = new WeakMap<IncomingMessage, Omit<RequestInfo, 'transport'>>();
 
-/** Builds (once per request) the RequestInfo a procedure context carries. */
+/**
+ * Builds the RequestInfo a procedure context carries. The client facts (and so the correlation id)
+ * are computed once per request, so the HTTP hygiene layer and the transport that serves the
+ * request see the same id; the transport is whichever one asks.
+ */
 export function describeRequest(
   req: IncomingMessage,
   transport: Transport,
   trustedProxies: readonly string[],
 ): RequestInfo {
-  let info = described.get(req);
-  if (!info) {
-    info = {
-      transport,
+  let facts = described.get(req);
+  if (!facts) {
+    facts = {
       ip: clientIpOf(req, trustedProxies),
       userAgent: req.headers['user-agent'],
       correlationId: correlationIdOf(req),
     };
-    described.set(req, info);
+    described.set(req, facts);
   }
-  return info;
+  return { transport, ...facts };
 }

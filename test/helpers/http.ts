@@ -1,0 +1,30 @@
+// Raw HTTP requests for what fetch hides: chunked bodies without Content-Length, exact headers.
+import { request } from 'node:http';
+
+export interface RawResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/** Sends `chunks` with Transfer-Encoding: chunked (no Content-Length), tolerating the server closing early. */
+export function sendChunked(
+  url: string,
+  options: { method: string; headers?: Record<string, string>; chunks: Buffer[] },
+): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: options.method, headers: { 'Content-Type': 'application/json', ...options.headers } });
+    req.on('response', (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    // The server answers 413 and closes while we may still be writing: that EPIPE is expected.
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE' && error.code !== 'ECONNRESET') reject(error);
+    });
+    for (const chunk of options.chunks) req.write(chunk);
+    req.end();
+  });
+}

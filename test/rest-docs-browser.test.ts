@@ -1,0 +1,68 @@
+// /docs renders in a real browser (Debian's chromium driven by playwright-core): the page lists the
+// author routes, loads nothing from another origin and breaks no rule of the CSP it is served with.
+import { existsSync, mkdirSync } from 'node:fs';
+import { chromium } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { startTestServer } from './helpers/server';
+
+const CHROMIUM = '/usr/bin/chromium';
+const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium) {
+  if (process.env.REQUIRE_SERVICES === '1') throw new Error(`${CHROMIUM} is required (REQUIRE_SERVICES=1): apt-get install -y chromium`);
+  console.warn(`[tests] ${CHROMIUM} is missing (apt-get install -y chromium): the /docs browser test is skipped`);
+}
+
+describe.skipIf(!hasChromium)('/docs in headless Chromium', () => {
+  it('lists every author route (and /health), from local files only, without CSP violations', async () => {
+    await using server = await startTestServer({ driver: 'pglite' });
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 1400 } });
+      const requested: string[] = [];
+      const problems: string[] = [];
+      page.on('request', (request) => requested.push(request.url()));
+      page.on('console', (message) => {
+        if (message.type() === 'error') problems.push(message.text());
+      });
+      page.on('pageerror', (error) => problems.push(error.message));
+
+      const response = await page.goto(`${server.url}/docs`);
+      expect(response?.status()).toBe(200);
+      await page.locator('.opblock').first().waitFor({ timeout: 20_000 });
+
+      const operations = await page
+        .locator('.opblock-summary')
+        .evaluateAll((elements) =>
+          elements.map((element) => {
+            const method = element.querySelector('.opblock-summary-method')?.textContent ?? '';
+            const path = element.querySelector('.opblock-summary-path')?.getAttribute('data-path') ?? '';
+            return `${method} ${path}`;
+          }),
+        );
+      expect(operations.sort()).toEqual(
+        [
+          'DELETE /authors/{id}',
+          'GET /health',
+          'GET /authors',
+          'GET /authors/paginated',
+          'GET /authors/{id}',
+          'POST /authors',
+          'PUT /authors/{id}',
+        ].sort(),
+      );
+      await expect(page.locator('.info .title').textContent()).resolves.toContain('Authors API');
+
+      mkdirSync('test-artifacts', { recursive: true });
+      await page.screenshot({ path: 'test-artifacts/docs.png', fullPage: true });
+
+      expect(requested.filter((url) => !url.startsWith(server.url) && !url.startsWith('data:'))).toEqual([]);
+      expect(requested).toContain(`${server.url}/openapi.json`);
+      expect(problems).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  });
+});
