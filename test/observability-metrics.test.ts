@@ -54,7 +54,7 @@ describe.skipIf(!hasPostgres)('GET /metrics after calls over tRPC-HTTP', () => {
       await fetch(`${url}/trpc/authors.list,authors.byId?batch=1&input=${encodeURIComponent(JSON.stringify({ 0: { json: {} }, 1: { json: { id: 1 } } }))}`),
       await trpcQuery(url, 'no.such.procedure', {}),
       await fetch(`${url}/health`),
-      await fetch(`${url}/authors/12345?x=1`),
+      await fetch(`${url}/nothing/12345?x=1`),
     ];
     for (const response of responses) {
       statuses.push(response.status);
