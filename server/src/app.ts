@@ -1,16 +1,19 @@
 // Wires config, database, services, router and transports into one node:http server.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Config } from './config';
+import { createAuth } from './auth/create-auth';
+import { publicUrl, type Config } from './config';
 import { createAuthorRepository } from './db/authors-repository';
 import { openDatabase, type Database } from './db/database';
 import type { Logger } from './observability/logger';
 import { appRouter } from './routers';
 import type { Services } from './services';
 import { createRedis, pingRedis, waitForRedis, type Redis } from './state/redis';
-import type { Context } from './trpc/context';
+import type { Context, Transport } from './trpc/context';
 import { respondHealth } from './transports/health';
 import { sendNotFound } from './transports/http-response';
+import { createOidcEndpoints } from './transports/oidc-endpoints';
+import { callerOf } from './transports/request-auth';
 import { describeRequest } from './transports/request-info';
 import { createTrpcHttpHandler } from './transports/trpc-http';
 
@@ -40,12 +43,25 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
       throw error;
     });
   }
-  const services: Services = { authors: createAuthorRepository(database.db) };
+  // With PORT=0 the issuer URL (`iss`) depends on the port bound by listen().
+  let boundPort = config.PORT;
+  const auth = await createAuth({
+    config,
+    db: database.db,
+    redis,
+    logger,
+    publicUrl: () => publicUrl(config, boundPort),
+  }).catch(async (error: unknown) => {
+    redis?.disconnect();
+    await database.close();
+    throw error;
+  });
+  const services: Services = { authors: createAuthorRepository(database.db), auth: auth.service };
 
-  const createContext = async (req: IncomingMessage): Promise<Context> => ({
+  const createContext = async (req: IncomingMessage, transport: Transport = 'http'): Promise<Context> => ({
     services,
-    user: null,
-    request: describeRequest(req, 'http', config.TRUSTED_PROXIES),
+    ...(await callerOf(req, services.auth)),
+    request: describeRequest(req, transport, config.TRUSTED_PROXIES),
   });
 
   const trpc = createTrpcHttpHandler({
@@ -53,6 +69,17 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     createContext,
     maxBodySize: config.MAX_REQUEST_BODY_SIZE,
   });
+
+  const oidcEndpoints = auth.embedded
+    ? createOidcEndpoints({
+        ...auth.embedded,
+        realm: config.OIDC_REALM,
+        clientId: config.OIDC_CLIENT_ID,
+        clientSecret: config.OIDC_CLIENT_SECRET,
+        router: appRouter,
+        createContext: (req) => createContext(req, 'rest'),
+      })
+    : undefined;
 
   const health: Handler = (_req, res) =>
     respondHealth(res, {
@@ -64,7 +91,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
   const route = (path: string): Handler | undefined => {
     if (path === '/trpc' || path.startsWith('/trpc/')) return trpc;
     if (path === '/health') return health;
-    return undefined;
+    return oidcEndpoints?.(path);
   };
 
   const server = createServer((req, res) => {
@@ -89,7 +116,9 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
         server.once('error', reject);
         server.listen(port, host, () => {
           server.off('error', reject);
-          resolve(server.address() as AddressInfo);
+          const address = server.address() as AddressInfo;
+          boundPort = address.port;
+          resolve(address);
         });
       }),
     close: async () => {

@@ -2,6 +2,7 @@
 // in the spirit of tRPC's own `trpcServerResource` test helper.
 import { createClient, type AuthorsClient } from '@authors/client';
 import { createApp, loadConfig, type App } from '@authors/server';
+import type { TokenSet } from '@authors/shared';
 import { pino } from 'pino';
 import { createTestDatabase } from './services';
 
@@ -11,6 +12,10 @@ export interface TestServer extends AsyncDisposable {
   app: App;
   url: string;
   client(token?: string): AuthorsClient;
+  /** Logs in (dev users' password is their name) and returns the token response. */
+  login(username: string, password?: string): Promise<TokenSet>;
+  /** A client signed in as `username` (a dev user by default: admin, writer, reader, nobody). */
+  clientAs(username: string, password?: string): Promise<AuthorsClient>;
 }
 
 export interface TestServerOptions {
@@ -30,10 +35,14 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const app = await createApp(config, pino({ level: 'silent' }));
   const { port } = await app.listen(0, '127.0.0.1');
   const url = `http://127.0.0.1:${port}`;
+  const login = (username: string, password = username) =>
+    createClient({ url }).auth.login.mutate({ username, password });
   return {
     app,
     url,
     client: (token) => createClient({ url, token }),
+    login,
+    clientAs: async (username, password) => createClient({ url, token: (await login(username, password)).access_token }),
     async [Symbol.asyncDispose]() {
       await app.close();
       await database?.[Symbol.asyncDispose]();

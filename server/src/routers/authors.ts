@@ -13,7 +13,7 @@ import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { AuthorNameTakenError } from '../db/authors-repository';
 import { router } from '../trpc/init';
-import { publicProcedure } from '../trpc/procedures';
+import { protectedProcedure } from '../trpc/procedures';
 import { paginateAuthors } from './authors-pagination';
 
 function found(author: Author | undefined, id: number): Author {
@@ -33,7 +33,7 @@ async function uniqueName<T>(write: Promise<T>): Promise<T> {
 }
 
 export const authorsRouter = router({
-  list: publicProcedure
+  list: protectedProcedure
     .meta({ roles: ['get-authors'] })
     .input(listAuthorsInput)
     .output(z.array(authorSchema))
@@ -41,25 +41,25 @@ export const authorsRouter = router({
       ctx.services.authors.list({ id: input.id, nameContains: input.name ?? input.search }),
     ),
 
-  paginated: publicProcedure
+  paginated: protectedProcedure
     .meta({ roles: ['get-authors'] })
     .input(paginatedAuthorsInput)
     .output(paginatedAuthorsSchema)
     .query(({ ctx, input }) => paginateAuthors(ctx.services.authors, input)),
 
-  byId: publicProcedure
+  byId: protectedProcedure
     .meta({ roles: ['get-authors'] })
     .input(authorByIdInput)
     .output(authorSchema)
     .query(async ({ ctx, input }) => found(await ctx.services.authors.byId(input.id), input.id)),
 
-  create: publicProcedure
+  create: protectedProcedure
     .meta({ roles: ['create-author'] })
     .input(createAuthorInput)
     .output(authorSchema)
     .mutation(({ ctx, input }) => uniqueName(ctx.services.authors.create(input.name))),
 
-  update: publicProcedure
+  update: protectedProcedure
     .meta({ roles: ['update-author'] })
     .input(updateAuthorInput)
     .output(authorSchema)
@@ -67,7 +67,7 @@ export const authorsRouter = router({
       found(await uniqueName(ctx.services.authors.update(input.id, input.name)), input.id),
     ),
 
-  delete: publicProcedure
+  delete: protectedProcedure
     .meta({ roles: ['delete-author'] })
     .input(authorByIdInput)
     .output(authorSchema)
