@@ -12,6 +12,8 @@ export interface TestServer extends AsyncDisposable {
   app: App;
   url: string;
   client(token?: string): AuthorsClient;
+  /** Every log line so far (empty unless started with `captureLogs`). */
+  logs(): string;
   /** Logs in (dev users' password is their name) and returns the token response. */
   login(username: string, password?: string): Promise<TokenSet>;
   /** A client signed in as `username` (a dev user by default: admin, writer, reader, nobody). */
@@ -22,6 +24,8 @@ export interface TestServerOptions {
   driver?: Driver;
   /** Extra environment for loadConfig. */
   env?: Record<string, string>;
+  /** Keep every log line (level trace) for assertions, instead of discarding them. */
+  captureLogs?: boolean;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -32,7 +36,11 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     ...(database ? { DATABASE_URL: database.url } : {}),
     ...options.env,
   });
-  const app = await createApp(config, pino({ level: 'silent' }));
+  let logs = '';
+  const logger = options.captureLogs
+    ? pino({ level: 'trace' }, { write: (line: string) => void (logs += line) })
+    : pino({ level: 'silent' });
+  const app = await createApp(config, logger);
   const { port } = await app.listen(0, '127.0.0.1');
   const url = `http://127.0.0.1:${port}`;
   const login = (username: string, password = username) =>
@@ -40,6 +48,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   return {
     app,
     url,
+    logs: () => logs,
     client: (token) => createClient({ url, token }),
     login,
     clientAs: async (username, password) => createClient({ url, token: (await login(username, password)).access_token }),
