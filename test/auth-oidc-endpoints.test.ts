@@ -137,3 +137,22 @@ describe.skipIf(!hasPostgres)('embedded OIDC endpoints', () => {
     }
   });
 });
+
+describe.skipIf(!hasPostgres)('embedded token endpoint with a client secret', () => {
+  it('requires the secret, by client_secret_post or client_secret_basic', async () => {
+    await using server = await startTestServer({ driver: 'postgres', env: { OIDC_CLIENT_SECRET: 's3cret' } });
+    const token = (form: Record<string, string>, headers: Record<string, string> = {}) =>
+      fetch(`${server.url}${OIDC_PATH}/token`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers },
+        body: new URLSearchParams({ grant_type: 'password', username: 'reader', password: 'reader', ...form }),
+      });
+    const missing = await token({ client_id: 'authors-app' });
+    expect(missing.status).toBe(401);
+    expect(await missing.json()).toEqual({ error: 'invalid_client', error_description: 'Invalid client or Invalid client credentials' });
+    expect((await token({ client_id: 'authors-app', client_secret: 'wrong' })).status).toBe(401);
+    expect((await token({ client_id: 'authors-app', client_secret: 's3cret' })).status).toBe(200);
+    const basic = Buffer.from('authors-app:s3cret').toString('base64');
+    expect((await token({}, { Authorization: `Basic ${basic}` })).status).toBe(200);
+  });
+});

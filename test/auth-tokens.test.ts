@@ -2,7 +2,7 @@
 // 500, and a well-formed token minted with the server's key is accepted (so each refusal is due to
 // the one defect the row introduces).
 import { TRPCClientError } from '@authors/client';
-import { decodeJwt, exportSPKI, generateKeyPair, importJWK, type CryptoKey } from 'jose';
+import { decodeJwt, exportSPKI, generateKeyPair, importJWK, type CryptoKey, type JWTPayload } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './helpers/server';
 import { hasPostgres } from './helpers/services';
@@ -30,7 +30,7 @@ describe.skipIf(!hasPostgres)('access tokens', () => {
     iat: nowSeconds(),
     exp: nowSeconds() + 300,
   });
-  const signed = (claims: object, header: { alg?: string; kid?: string } = {}, signingKey: CryptoKey | Uint8Array = key.privateKey) =>
+  const signed = (claims: JWTPayload, header: { alg?: string; kid?: string } = {}, signingKey: CryptoKey | Uint8Array = key.privateKey) =>
     sign(claims, signingKey, { alg: 'RS256', kid: key.kid, ...header });
 
   async function rejection(token: string | undefined): Promise<{ code: unknown; status: unknown; message: string }> {

@@ -53,7 +53,8 @@ export function createAuthService({ provider, verify, sessions, logger }: AuthSe
     async login(username, password) {
       const sessionId = randomUUID();
       const tokens = await provider.passwordGrant(username, password, sessionId).catch((error: unknown) => {
-        logger.info({ username, reason: error instanceof Error ? error.message : String(error) }, 'login failed');
+        if (error instanceof AuthError && error.kind === 'invalid_grant') logger.info({ username, reason: error.message }, 'login failed');
+        else logger.warn({ err: error, username }, 'login failed: identity provider error');
         throw error;
       });
       const user = await authenticate(tokens.access_token).catch((error: unknown) => {

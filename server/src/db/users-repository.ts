@@ -22,7 +22,7 @@ export class UsernameTakenError extends Error {
 export interface UsersRepository {
   byUsername(username: string): Promise<StoredUser | undefined>;
   byId(id: string): Promise<StoredUser | undefined>;
-  /** Those of `usernames` that exist. */
+  /** Those of `usernames` that exist, by username. */
   findMany(usernames: readonly string[]): Promise<StoredUser[]>;
   list(): Promise<StoredUser[]>;
   /** Throws UsernameTakenError when the name exists. */
@@ -62,7 +62,9 @@ export function createUsersRepository(db: AppDatabase): UsersRepository {
     findMany: async (usernames) =>
       usernames.length === 0
         ? []
-        : (await db.select().from(users).where(inArray(users.username, [...usernames]))).map(toStoredUser),
+        : (await db.select().from(users).where(inArray(users.username, [...usernames])).orderBy(asc(users.username))).map(
+            toStoredUser,
+          ),
     list: async () => (await db.select().from(users).orderBy(asc(users.username))).map(toStoredUser),
 
     async create(user) {
