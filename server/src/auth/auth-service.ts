@@ -53,8 +53,11 @@ export function createAuthService({ provider, verify, sessions, logger }: AuthSe
     async login(username, password) {
       const sessionId = randomUUID();
       const tokens = await provider.passwordGrant(username, password, sessionId).catch((error: unknown) => {
-        if (error instanceof AuthError && error.kind === 'invalid_grant') logger.info({ username, reason: error.message }, 'login failed');
-        else logger.warn({ err: error, username }, 'login failed: identity provider error');
+        if (error instanceof AuthError && error.kind === 'invalid_grant') {
+          logger.info({ username, reason: error.message }, 'login failed');
+        } else {
+          logger.warn({ err: error, username }, 'login failed: identity provider error');
+        }
         throw error;
       });
       const user = await authenticate(tokens.access_token).catch((error: unknown) => {
@@ -80,7 +83,8 @@ export function createAuthService({ provider, verify, sessions, logger }: AuthSe
         if (error instanceof AuthError && error.kind === 'invalid_grant') await sessions.revoke(state.sessionId);
         throw error;
       });
-      const rotated = await sessions.rotate(state.sessionId, presented, tokenHash(tokens.refresh_token), tokens.refresh_expires_in);
+      const next = tokenHash(tokens.refresh_token);
+      const rotated = await sessions.rotate(state.sessionId, presented, next, tokens.refresh_expires_in);
       if (!rotated) {
         // A concurrent refresh with the same token won: the same token was used twice.
         await revokeSession(state.sessionId, tokens.refresh_token);

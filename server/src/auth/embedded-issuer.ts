@@ -62,7 +62,7 @@ export function createEmbeddedIssuer(options: EmbeddedIssuerOptions): IdentityPr
   };
 
   const invalidRefreshToken = (cause?: unknown) =>
-    new AuthError('invalid_grant', 'Invalid refresh token', cause === undefined ? undefined : { cause });
+    new AuthError('invalid_grant', 'Invalid refresh token', { cause });
 
   return {
     issuer: options.issuer,

@@ -38,7 +38,7 @@ const providerTokenSchema = z.object({
 const providerErrorSchema = z.object({ error: z.string(), error_description: z.string().optional() });
 
 const unavailable = (reason: string, cause?: unknown) =>
-  new AuthError('provider_unavailable', `Identity provider unavailable: ${reason}`, cause === undefined ? undefined : { cause });
+  new AuthError('provider_unavailable', `Identity provider unavailable: ${reason}`, { cause });
 
 async function fetchJson(url: string, init: RequestInit = {}): Promise<{ status: number; body: unknown }> {
   let response: Response;

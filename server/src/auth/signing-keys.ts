@@ -1,6 +1,15 @@
 // The embedded issuer's keys: loaded from the database (created on first start), so every
 // instance and every restart signs and verifies with the same key pair.
-import { calculateJwkThumbprint, createLocalJWKSet, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+import {
+  calculateJwkThumbprint,
+  createLocalJWKSet,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  type CryptoKey,
+  type JSONWebKeySet,
+  type JWTVerifyGetKey,
+} from 'jose';
 import type { SigningKeysRepository, StoredSigningKey } from '../db/signing-keys-repository';
 
 /** Keycloak's default, understood by every OIDC client. */

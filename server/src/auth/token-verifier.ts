@@ -6,7 +6,10 @@ import { ACCESS_TOKEN_TYPE, userFromClaims } from './claims';
 import { AuthError } from './errors';
 import type { User } from './user';
 
-export const ACCEPTED_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+export const ACCEPTED_ALGORITHMS = [
+  ...['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'],
+  ...['ES256', 'ES384', 'ES512', 'EdDSA'],
+];
 export const CLOCK_TOLERANCE_SECONDS = 30;
 
 export interface AccessTokenVerifierOptions {
@@ -60,7 +63,8 @@ export function describeVerificationError(error: unknown): AuthError {
   }
   if (error instanceof errors.JWKSTimeout || !(error instanceof errors.JOSEError)) {
     // The key set could not be fetched: the token may be fine, but it cannot be trusted.
-    return new AuthError('provider_unavailable', 'Cannot verify token: identity provider unavailable', { cause: error });
+    const message = 'Cannot verify token: identity provider unavailable';
+    return new AuthError('provider_unavailable', message, { cause: error });
   }
   return new AuthError('invalid_token', 'Invalid token: malformed', { cause: error });
 }

@@ -38,7 +38,11 @@ async function readPassword(given: string | undefined, source: PasswordSource): 
 }
 
 /** Runs one command; resolves with what to print, throws UsageError or the repository's errors. */
-export async function runUserCommand(users: UsersRepository, args: string[], passwordSource: PasswordSource): Promise<string> {
+export async function runUserCommand(
+  users: UsersRepository,
+  args: string[],
+  passwordSource: PasswordSource,
+): Promise<string> {
   const { positionals, values } = parseArgs({
     args,
     allowPositionals: true,

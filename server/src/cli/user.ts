@@ -17,11 +17,12 @@ const passwordFromStdin = async () => (process.stdin.isTTY ? undefined : text(pr
 async function main(): Promise<number> {
   const config = loadConfig();
   if (!config.DATABASE_URL && !config.PGLITE_DIR) {
-    throw new UsageError('Set DATABASE_URL (or PGLITE_DIR): an in-memory embedded database exists only inside the server');
+    throw new UsageError('Set DATABASE_URL (or PGLITE_DIR): an in-memory database exists only inside the server');
   }
   const database = await openDatabase(config);
   try {
-    process.stdout.write(`${await runUserCommand(createUsersRepository(database.db), process.argv.slice(2), passwordFromStdin)}\n`);
+    const users = createUsersRepository(database.db);
+    process.stdout.write(`${await runUserCommand(users, process.argv.slice(2), passwordFromStdin)}\n`);
     return 0;
   } finally {
     await database.close();

@@ -62,9 +62,13 @@ export function createUsersRepository(db: AppDatabase): UsersRepository {
     findMany: async (usernames) =>
       usernames.length === 0
         ? []
-        : (await db.select().from(users).where(inArray(users.username, [...usernames])).orderBy(asc(users.username))).map(
-            toStoredUser,
-          ),
+        : (
+            await db
+              .select()
+              .from(users)
+              .where(inArray(users.username, [...usernames]))
+              .orderBy(asc(users.username))
+          ).map(toStoredUser),
     list: async () => (await db.select().from(users).orderBy(asc(users.username))).map(toStoredUser),
 
     async create(user) {

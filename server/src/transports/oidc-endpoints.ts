@@ -82,7 +82,9 @@ function authenticateClient(req: IncomingMessage, form: URLSearchParams, options
   }
   const secretOk =
     options.clientSecret === undefined || timingSafeEqual(digest(secret ?? ''), digest(options.clientSecret));
-  if (id !== options.clientId || !secretOk) throw new OAuthError(401, 'invalid_client', 'Invalid client or Invalid client credentials');
+  if (id !== options.clientId || !secretOk) {
+    throw new OAuthError(401, 'invalid_client', 'Invalid client or Invalid client credentials');
+  }
 }
 
 /** A procedure's error as an OAuth2 error body (Keycloak's wording where it has one). */
@@ -117,7 +119,10 @@ export function createOidcEndpoints(options: OidcEndpointsOptions): (path: strin
       id_token_signing_alg_values_supported: ['RS256'],
       token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
       revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
-      claims_supported: ['iss', 'sub', 'aud', 'exp', 'iat', 'azp', 'sid', 'typ', 'preferred_username', 'realm_access', 'resource_access'],
+      claims_supported: [
+        ...['iss', 'sub', 'aud', 'exp', 'iat', 'azp', 'sid', 'typ'],
+        ...['preferred_username', 'realm_access', 'resource_access'],
+      ],
     });
 
   const certs = async (_req: IncomingMessage, res: ServerResponse) => sendJson(res, 200, options.jwks());
