@@ -27,14 +27,17 @@ const SCOPE = 'openid profile';
 export function createEmbeddedIssuer(options: EmbeddedIssuerOptions): IdentityProvider {
   const { keys, clientId } = options;
 
-  const sign = (claims: KeycloakClaims, ttl: number) =>
-    new SignJWT(claims)
+  const sign = (claims: KeycloakClaims, ttl: number) => {
+    // One clock reading, so that `exp - iat` is exactly the TTL.
+    const now = Math.floor(Date.now() / 1000);
+    return new SignJWT(claims)
       .setProtectedHeader({ alg: keys.signing.algorithm, kid: keys.signing.kid, typ: 'JWT' })
       .setIssuer(options.issuer())
-      .setIssuedAt()
-      .setExpirationTime(`${ttl}s`)
+      .setIssuedAt(now)
+      .setExpirationTime(now + ttl)
       .setJti(randomUUID())
       .sign(keys.signing.key);
+  };
 
   const issue = async (user: StoredUser, sessionId: string): Promise<TokenSet> => {
     const common = { sub: user.id, azp: clientId, sid: sessionId, scope: SCOPE };
