@@ -133,5 +133,5 @@ describe.skipIf(!hasPostgres)('secrets and users', () => {
     expect(refused.output).toContain(
       'Failed to start: Development users with their well-known passwords exist (admin, nobody, reader, writer); production refuses to start with them.',
     );
-  });
+  }, 60_000); // three server start-ups, two of them as processes
 });

@@ -91,7 +91,9 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
   const route = (path: string): Handler | undefined => {
     if (path === '/trpc' || path.startsWith('/trpc/')) return trpc;
     if (path === '/health') return health;
-    return oidcEndpoints?.(path);
+    const oidc = oidcEndpoints?.(path);
+    if (oidc) return oidc;
+    return undefined;
   };
 
   const server = createServer((req, res) => {
