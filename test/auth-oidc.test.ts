@@ -25,7 +25,7 @@ describe.skipIf(!hasPostgres)('OIDC mode against another instance’s embedded i
     disposables.push(a);
     b = await spawnServer({ DATABASE_URL: databaseB.url, OIDC_ISSUER_URL: issuer });
     disposables.push(b);
-  });
+  }, 90_000); // two processes start one after the other
   afterAll(async () => {
     for (const resource of disposables.reverse()) await resource[Symbol.asyncDispose]();
   });

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import postgres from 'postgres';
 import { describe, expect, it } from 'vitest';
-import { runServerToExit, spawnServer } from './helpers/process';
+import { runServerToExit } from './helpers/process';
 import { runUserCommand } from '../server/src/cli/user-commands';
 import { createUsersRepository } from '../server/src/db/users-repository';
 import { startTestServer } from './helpers/server';
@@ -113,8 +113,7 @@ describe.skipIf(!hasPostgres)('secrets and users', () => {
     await using database = await createTestDatabase();
     const production = { NODE_ENV: 'production', DATABASE_URL: database.url };
     {
-      await using server = await spawnServer(production);
-      expect(await server.stop('SIGTERM')).toBe(0);
+      await using _production = await startTestServer({ env: production });
     }
     expect(await usersTable(database.url)).toEqual([]);
 
@@ -133,5 +132,5 @@ describe.skipIf(!hasPostgres)('secrets and users', () => {
     expect(refused.output).toContain(
       'Failed to start: Development users with their well-known passwords exist (admin, nobody, reader, writer); production refuses to start with them.',
     );
-  }, 60_000); // three server start-ups, two of them as processes
+  }, 90_000); // three server start-ups, one of them a process
 });
