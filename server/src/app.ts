@@ -1,37 +1,31 @@
-// Wires config, database, services, router and transports into one node:http server.
+// Wires the transports onto one node:http server: tRPC over HTTP and WebSocket, REST, the legacy
+// WebSocket protocol, the embedded issuer's endpoints, docs, health and metrics.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config';
-import { createAuditRepository } from './db/audit-repository';
-import { createAuthorRepository } from './db/authors-repository';
-import { openDatabase, type Database } from './db/database';
+import type { Database } from './db/database';
 import { EndpointTemplates } from './observability/endpoint-templates';
 import { createHttpObserver } from './observability/http-metrics';
 import type { Logger } from './observability/logger';
-import { createMetrics } from './observability/metrics';
-import { withQueryTiming } from './observability/query-timing';
-import { createTelemetry } from './observability/telemetry';
-import { rateLimitHitRecorder } from './observability/transport-metrics';
+import { connectionMetrics } from './observability/transport-metrics';
 import { SERVER_VERSION } from './observability/version';
+import { openResources } from './resources';
 import { appRouter } from './routers';
 import type { Services } from './services';
-import type { EventStream } from './state/event-stream';
-import { createMemoryEventStream } from './state/memory-event-stream';
-import { createConnectionRegistry, type ConnectionRegistry } from './state/connection-registry';
-import { createRateLimiter } from './state/rate-limiter';
-import { createRateLimitGuard } from './state/rate-limiter-guard';
-import { createRedis, pingRedis, waitForRedis, type Redis } from './state/redis';
-import { createRedisEventStream } from './state/redis-event-stream';
-import type { Context, Transport } from './trpc/context';
+import type { ConnectionRegistry } from './state/connection-registry';
+import { pingRedis, type Redis } from './state/redis';
+import { createContextFactory } from './transports/context-factory';
 import { createDocsHandlers } from './transports/docs';
 import { healthRoute, respondHealth } from './transports/health';
 import { createHttpHygiene } from './transports/http-hygiene';
-import { responseHeadersOf, sendNotFound } from './transports/http-response';
+import { sendNotFound } from './transports/http-response';
 import { respondMetrics } from './transports/metrics';
 import { buildOpenApiDocument } from './transports/openapi/document';
-import { describeRequest } from './transports/request-info';
+import { createOidcEndpoints } from './transports/oidc-endpoints';
+import { bearerTokenOf } from './transports/request-auth';
 import { createRestHandler } from './transports/rest/handler';
 import { restRoutes } from './transports/rest/routes';
+import { createSocketGuard } from './transports/socket-guard';
 import { createTrpcHttpHandler, trpcEndpointTemplates } from './transports/trpc-http';
 import { createTrpcWsTransport } from './transports/trpc-ws';
 
@@ -46,8 +40,8 @@ export interface App {
   /** Starts listening; resolves with the bound address (port 0 picks a free port). */
   listen(port?: number, host?: string): Promise<AddressInfo>;
   /**
-   * Graceful shutdown: stop accepting, let in-flight requests finish, write the queued audit rows,
-   * then release resources. Calling it again returns the same promise.
+   * Graceful shutdown: stop accepting, tell WebSocket clients to reconnect elsewhere, let in-flight
+   * requests finish, write the queued audit rows, then release resources. Idempotent.
    */
   close(): Promise<void>;
 }
@@ -55,72 +49,27 @@ export interface App {
 type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
 export async function createApp(config: Config, logger: Logger): Promise<App> {
-  const database = await openDatabase(config);
-  const redis = createRedis(config);
-  if (redis) {
-    // Without this listener ioredis reports every failed reconnect as an unhandled 'error' event.
-    redis.on('error', (error: Error) => logger.warn({ err: error }, 'redis connection error'));
-    await waitForRedis(redis).catch(async (error: unknown) => {
-      redis.disconnect();
-      await database.close();
-      throw error;
-    });
-  }
-  // One registry per app; transports get `metrics` (and register their route templates) from here.
-  const metrics = createMetrics(SERVER_VERSION);
-  const auditLogs = withQueryTiming('audit', createAuditRepository(database.db), metrics);
-  const telemetry = createTelemetry({ logger, metrics, auditRepository: auditLogs });
-  const recordRateLimitHit = rateLimitHitRecorder(metrics);
-  const events: EventStream = redis
-    ? await createRedisEventStream(redis, {
-        onError: (error) => logger.warn({ err: error }, 'event stream reader error; retrying'),
-      })
-    : createMemoryEventStream();
-  // Aborted when shutdown begins, ending every open subscription so its client reconnects elsewhere.
-  const shutdown = new AbortController();
-  const services: Services = {
-    authors: withQueryTiming('authors', createAuthorRepository(database.db), metrics),
-    auditLogs,
-    telemetry,
-    rateLimits: createRateLimitGuard({
-      limiter: createRateLimiter(redis),
-      config,
-      observer: (type, outcome) => outcome === 'limited' && recordRateLimitHit(type),
-    }),
-    events,
-    shutdownSignal: shutdown.signal,
-  };
-  const connections = createConnectionRegistry(redis, {
-    limit: config.WS_MAX_CONNECTIONS_PER_USER,
-    onError: (error) => logger.warn({ err: error }, 'connection registry heartbeat failed'),
-  });
-
-  const createContext = async (
-    req: IncomingMessage,
-    transport: Transport,
-    res?: ServerResponse,
-  ): Promise<Context> => ({
-    services,
-    user: null,
-    request: describeRequest(req, transport, config.TRUSTED_PROXIES),
-    ...(res ? { response: responseHeadersOf(res) } : {}),
-  });
+  const resources = await openResources(config, logger);
+  const { services, database, redis, metrics, connections } = resources;
+  const contexts = createContextFactory(services, config.TRUSTED_PROXIES);
 
   const trpc = createTrpcHttpHandler({
     router: appRouter,
-    createContext: (req, res) => createContext(req, 'http', res),
+    createContext: (req, res, info) =>
+      contexts.forRequest({ req, res, transport: info.type === 'subscription' ? 'sse' : 'http', token: bearerTokenOf(req, info) }),
     maxBodySize: config.MAX_REQUEST_BODY_SIZE,
   });
-
   const trpcWs = createTrpcWsTransport({
     router: appRouter,
+    contexts,
+    auth: services.auth,
+    guard: createSocketGuard({ registry: connections, metrics: connectionMetrics(metrics, 'ws'), logger }),
     maxPayload: config.WS_MAX_PAYLOAD,
-    createContext: ({ req }) => createContext(req, 'ws'),
   });
   const rest = createRestHandler({
     router: appRouter,
     routes: restRoutes,
-    createContext: (req, res) => createContext(req, 'rest', res),
+    createContext: (req, res) => contexts.forRequest({ req, res, transport: 'rest', token: bearerTokenOf(req) }),
     maxBodySize: config.MAX_REQUEST_BODY_SIZE,
     onServerError: (error, restRoute) =>
       logger.error({ err: error.cause ?? error, procedure: restRoute.procedure }, 'REST procedure failed'),
@@ -128,6 +77,16 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
   // Built once at start-up: a route naming a missing procedure or field fails here, not at request time.
   const docs = createDocsHandlers(buildOpenApiDocument(appRouter, restRoutes, [healthRoute], SERVER_VERSION));
   const hygiene = createHttpHygiene(config, logger);
+  const oidcEndpoints = resources.embeddedIssuer
+    ? createOidcEndpoints({
+        ...resources.embeddedIssuer,
+        realm: config.OIDC_REALM,
+        clientId: config.OIDC_CLIENT_ID,
+        clientSecret: config.OIDC_CLIENT_SECRET,
+        router: appRouter,
+        createContext: (req) => contexts.forRequest({ req, transport: 'rest', token: undefined }),
+      })
+    : undefined;
 
   const health: Handler = (_req, res) =>
     respondHealth(res, {
@@ -135,7 +94,6 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
       ...(redis ? { pingRedis: () => pingRedis(redis) } : {}),
       activeWebSockets: () => trpcWs.activeConnections(),
     });
-
   const metricsEndpoint: Handler = (_req, res) => respondMetrics(res, metrics.registry);
 
   const route = (method: string, path: string): Handler | undefined => {
@@ -145,7 +103,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     if (path === '/openapi.json') return docs.openApi;
     if (path === '/docs' || path.startsWith('/docs/')) return docs.docs;
     if (rest.matches(method, path)) return rest.handle;
-    return undefined;
+    return oidcEndpoints?.(path);
   };
   const endpoints = new EndpointTemplates().register('/health').register('/metrics');
   for (const template of trpcEndpointTemplates(appRouter)) endpoints.register(template);
@@ -184,21 +142,18 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
         server.once('error', reject);
         server.listen(port, host, () => {
           server.off('error', reject);
-          resolve(server.address() as AddressInfo);
+          const address = server.address() as AddressInfo;
+          resources.setBoundPort(address.port);
+          resolve(address);
         });
       }),
     close: () =>
       (closing ??= (async () => {
         const httpClosed = closeHttpServer(server, config.SHUTDOWN_TIMEOUT_MS);
-        shutdown.abort();
+        resources.beginShutdown();
         await trpcWs.close();
         await httpClosed;
-        // In-flight calls have finished and queued their audit rows: write them while the database is open.
-        await telemetry.audit.close(config.SHUTDOWN_TIMEOUT_MS);
-        await connections.close();
-        await events.close();
-        await database.close();
-        redis?.disconnect();
+        await resources.close(config.SHUTDOWN_TIMEOUT_MS);
       })()),
   };
 }

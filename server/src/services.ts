@@ -1,6 +1,7 @@
 // The dependencies procedures reach through `ctx.services`: repositories and state, behind interfaces,
 // so procedures never know which database or store implements them.
 import type { AuditRepository } from './db/audit-repository';
+import type { AuthService } from './auth/auth-service';
 import type { AuthorRepository } from './db/authors-repository';
 import type { Telemetry } from './observability/telemetry';
 import type { EventStream } from './state/event-stream';
@@ -16,4 +17,6 @@ export interface Services {
   events: EventStream;
   /** Aborted when the server begins shutting down; long-lived work (subscriptions) ends on it. */
   shutdownSignal: AbortSignal;
+  /** Token verification (`auth.authenticate`, shared by every transport), login, refresh, logout. */
+  auth: AuthService;
 }

@@ -1,3 +1,4 @@
+export * from './auth';
 export * from './author';
 export * from './pagination';
 export * from './roles';

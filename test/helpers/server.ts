@@ -4,6 +4,7 @@ import { createClient, type AuthorsClient, type ClientOptions } from '@authors/c
 import { EventSource } from 'eventsource';
 import WebSocket from 'ws';
 import { createApp, loadConfig, type App } from '@authors/server';
+import type { TokenSet } from '@authors/shared';
 import { pino, type Logger } from 'pino';
 import { createTestDatabase } from './services';
 
@@ -15,6 +16,12 @@ export interface TestServer extends AsyncDisposable {
   /** The test database (driver 'postgres'), to inspect rows after the app has closed. */
   databaseUrl: string | undefined;
   client(token?: string, options?: Partial<ClientOptions>): AuthorsClient;
+  /** Every log line so far (empty unless started with `captureLogs`). */
+  logs(): string;
+  /** Logs in (dev users' password is their name) and returns the token response. */
+  login(username: string, password?: string): Promise<TokenSet>;
+  /** A client signed in as `username` (a dev user by default: admin, writer, reader, nobody). */
+  clientAs(username: string, password?: string, options?: Partial<ClientOptions>): Promise<AuthorsClient>;
 }
 
 export interface TestServerOptions {
@@ -23,6 +30,8 @@ export interface TestServerOptions {
   env?: Record<string, string>;
   /** Defaults to a silent logger; pass one (e.g. test/helpers/logs.ts) to inspect log lines. */
   logger?: Logger;
+  /** Keep every log line (level trace) for assertions, instead of discarding them. */
+  captureLogs?: boolean;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -34,21 +43,33 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     ...(database ? { DATABASE_URL: database.url } : {}),
     ...options.env,
   });
-  const app = await createApp(config, options.logger ?? pino({ level: 'silent' }));
+  let logs = '';
+  const logger =
+    options.logger ??
+    (options.captureLogs
+      ? pino({ level: 'trace' }, { write: (line: string) => void (logs += line) })
+      : pino({ level: 'silent' }));
+  const app = await createApp(config, logger);
   const { port } = await app.listen(0, '127.0.0.1');
   const url = `http://127.0.0.1:${port}`;
+  const client = (token?: string, clientOptions?: Partial<ClientOptions>) =>
+    createClient({
+      url,
+      token,
+      WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
+      EventSource: EventSource as unknown as typeof globalThis.EventSource,
+      ...clientOptions,
+    });
+  const login = (username: string, password = username) => client().auth.login.mutate({ username, password });
   return {
     app,
     url,
     databaseUrl: database?.url,
-    client: (token, clientOptions) =>
-      createClient({
-        url,
-        token,
-        WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
-        EventSource: EventSource as unknown as typeof globalThis.EventSource,
-        ...clientOptions,
-      }),
+    logs: () => logs,
+    client,
+    login,
+    clientAs: async (username, password, clientOptions) =>
+      client((await login(username, password)).access_token, clientOptions),
     async [Symbol.asyncDispose]() {
       await app.close();
       await database?.[Symbol.asyncDispose]();

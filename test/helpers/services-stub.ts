@@ -2,6 +2,7 @@
 // state and telemetry, and repositories that fail loudly if a test reaches them without saying so.
 import { pino } from 'pino';
 import type { AuditRepository } from '../../server/src/db/audit-repository';
+import type { AuthService } from '../../server/src/auth/auth-service';
 import type { AuthorRepository } from '../../server/src/db/authors-repository';
 import { createMetrics } from '../../server/src/observability/metrics';
 import { createTelemetry } from '../../server/src/observability/telemetry';
@@ -23,6 +24,7 @@ export function stubServices(overrides: Partial<Services> = {}): Services {
   const auditLogs = unreachable<AuditRepository>('auditLogs');
   return {
     authors: unreachable<AuthorRepository>('authors'),
+    auth: unreachable<AuthService>('auth'),
     auditLogs,
     telemetry: createTelemetry({
       logger: pino({ level: 'silent' }),

@@ -6,4 +6,6 @@ export interface User {
   username: string;
   /** Union of realm and client roles; may include roles this API does not use. */
   roles: string[];
+  /** The access token's `exp` (epoch seconds): connection-oriented transports end the socket then. */
+  expiresAt?: number;
 }

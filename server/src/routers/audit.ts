@@ -2,10 +2,10 @@
 import { auditLogByIdInput, auditLogPageSchema, auditLogSchema, listAuditLogsInput } from '@authors/shared';
 import { TRPCError } from '@trpc/server';
 import { router } from '../trpc/init';
-import { publicProcedure } from '../trpc/procedures';
+import { protectedProcedure } from '../trpc/procedures';
 
 export const auditRouter = router({
-  list: publicProcedure
+  list: protectedProcedure
     .meta({ roles: ['admin'] })
     .input(listAuditLogsInput)
     .output(auditLogPageSchema)
@@ -30,7 +30,7 @@ export const auditRouter = router({
       return { items, meta: { page: input.page, per_page: perPage, total, pages, has_more: input.page < pages } };
     }),
 
-  byId: publicProcedure
+  byId: protectedProcedure
     .meta({ roles: ['admin'] })
     .input(auditLogByIdInput)
     .output(auditLogSchema)

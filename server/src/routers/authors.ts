@@ -15,7 +15,7 @@ import { TRPCError, tracked } from '@trpc/server';
 import { z } from 'zod';
 import { AuthorNameTakenError } from '../db/authors-repository';
 import { router } from '../trpc/init';
-import { publicProcedure } from '../trpc/procedures';
+import { protectedProcedure } from '../trpc/procedures';
 import { paginateAuthors } from './authors-pagination';
 import { followStream, publishEvent } from './events';
 
@@ -36,7 +36,7 @@ async function uniqueName<T>(write: Promise<T>): Promise<T> {
 }
 
 export const authorsRouter = router({
-  list: publicProcedure
+  list: protectedProcedure
     .meta({ roles: ['get-authors'] })
     .input(listAuthorsInput)
     .output(z.array(authorSchema))
@@ -44,19 +44,19 @@ export const authorsRouter = router({
       ctx.services.authors.list({ id: input.id, nameContains: input.name ?? input.search }),
     ),
 
-  paginated: publicProcedure
+  paginated: protectedProcedure
     .meta({ roles: ['get-authors'] })
     .input(paginatedAuthorsInput)
     .output(paginatedAuthorsSchema)
     .query(({ ctx, input }) => paginateAuthors(ctx.services.authors, input)),
 
-  byId: publicProcedure
+  byId: protectedProcedure
     .meta({ roles: ['get-authors'] })
     .input(authorByIdInput)
     .output(authorSchema)
     .query(async ({ ctx, input }) => found(await ctx.services.authors.byId(input.id), input.id)),
 
-  create: publicProcedure
+  create: protectedProcedure
     .meta({ roles: ['create-author'] })
     .input(createAuthorInput)
     .output(authorSchema)
@@ -66,7 +66,7 @@ export const authorsRouter = router({
       return author;
     }),
 
-  update: publicProcedure
+  update: protectedProcedure
     .meta({ roles: ['update-author'] })
     .input(updateAuthorInput)
     .output(authorSchema)
@@ -76,7 +76,7 @@ export const authorsRouter = router({
       return author;
     }),
 
-  delete: publicProcedure
+  delete: protectedProcedure
     .meta({ roles: ['delete-author'] })
     .input(authorByIdInput)
     .output(authorSchema)
@@ -87,7 +87,7 @@ export const authorsRouter = router({
     }),
 
   /** Author changes as they happen; with `lastEventId`, first every change missed since then. */
-  onChange: publicProcedure
+  onChange: protectedProcedure
     .meta({ roles: ['get-authors'] })
     .input(onChangeInput)
     .subscription(async function* ({ ctx, input, signal }) {

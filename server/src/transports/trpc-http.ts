@@ -1,12 +1,13 @@
 // tRPC over HTTP at /trpc (queries, mutations, batching, streaming) via tRPC's node adapter.
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
+import type { TRPCRequestInfo } from '@trpc/server/http';
 import type { AppRouter } from '../routers';
 import type { Context } from '../trpc/context';
 
 export interface TrpcHttpOptions {
   router: AppRouter;
-  createContext(req: IncomingMessage, res: ServerResponse): Promise<Context>;
+  createContext(req: IncomingMessage, res: ServerResponse, info: TRPCRequestInfo): Promise<Context>;
   maxBodySize: number;
 }
 
@@ -15,7 +16,7 @@ export function createTrpcHttpHandler(options: TrpcHttpOptions): RequestListener
     router: options.router,
     basePath: '/trpc/',
     maxBodySize: options.maxBodySize,
-    createContext: ({ req, res }) => options.createContext(req, res),
+    createContext: ({ req, res, info }) => options.createContext(req, res, info),
   });
 }
 

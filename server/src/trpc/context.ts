@@ -23,6 +23,8 @@ export interface Context {
   services: Services;
   /** Null for anonymous callers; procedures that need a user say so through their middleware. */
   user: User | null;
+  /** Why presented credentials were refused (then `user` is null); shown in the UNAUTHORIZED error. */
+  authFailure?: string;
   request: RequestInfo;
   response?: ResponseHeaders;
 }
