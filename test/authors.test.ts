@@ -23,7 +23,7 @@ describe.each(drivers)('authors on %s', (driver) => {
 
   beforeAll(async () => {
     server = await startTestServer({ driver });
-    client = server.client();
+    client = await server.clientAs('admin');
   });
   afterAll(() => server?.[Symbol.asyncDispose]());
 

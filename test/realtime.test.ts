@@ -28,10 +28,9 @@ describe.skipIf(!hasPostgres || !hasRedis).each(['ws', 'sse'] as const)('realtim
   });
 
   it('delivers mutations made on A to a subscriber on B, in order', async () => {
-    const writer = a.client();
-    const feed = collect<AuthorEvent>((handlers) =>
-      b.client(undefined, { subscriptions: transport }).authors.onChange.subscribe({}, handlers),
-    );
+    const writer = await a.clientAs('writer');
+    const subscriber = await b.clientAs('reader', undefined, { subscriptions: transport });
+    const feed = collect<AuthorEvent>((handlers) => subscriber.authors.onChange.subscribe({}, handlers));
     await feed.started;
     const created = await writer.authors.create.mutate({ name: `${transport} first` });
     await writer.authors.update.mutate({ id: created.id, name: `${transport} renamed` });
@@ -51,10 +50,9 @@ describe.skipIf(!hasPostgres || !hasRedis).each(['ws', 'sse'] as const)('realtim
   });
 
   it('resumes on the other instance with lastEventId: exactly the missed events, then live ones', async () => {
-    const writer = a.client();
-    const first = collect<AuthorEvent>((handlers) =>
-      a.client(undefined, { subscriptions: transport }).authors.onChange.subscribe({}, handlers),
-    );
+    const writer = await a.clientAs('writer');
+    const firstSubscriber = await a.clientAs('reader', undefined, { subscriptions: transport });
+    const first = collect<AuthorEvent>((handlers) => firstSubscriber.authors.onChange.subscribe({}, handlers));
     await first.started;
     await writer.authors.create.mutate({ name: `${transport} seen` });
     await until(() => expect(first.items).toHaveLength(1));
@@ -64,8 +62,9 @@ describe.skipIf(!hasPostgres || !hasRedis).each(['ws', 'sse'] as const)('realtim
     for (const name of ['missed 1', 'missed 2', 'missed 3']) {
       await writer.authors.create.mutate({ name: `${transport} ${name}` });
     }
+    const resumedSubscriber = await b.clientAs('reader', undefined, { subscriptions: transport });
     const resumed = collect<AuthorEvent>((handlers) =>
-      b.client(undefined, { subscriptions: transport }).authors.onChange.subscribe({ lastEventId }, handlers),
+      resumedSubscriber.authors.onChange.subscribe({ lastEventId }, handlers),
     );
     await until(() => expect(resumed.items).toHaveLength(3));
     await writer.authors.create.mutate({ name: `${transport} live` });
@@ -99,9 +98,8 @@ describe('realtime on embedded state', () => {
     await expect(stream.readAfter(ids[0]!, 10)).rejects.toThrow(/no longer retained; refetch/);
     expect((await stream.readAfter(ids[2]!, 10)).map((entry) => entry.id)).toEqual(ids.slice(3));
 
-    const feed = collect<AuthorEvent>((handlers) =>
-      server.client().authors.onChange.subscribe({ lastEventId: '1-0' }, handlers),
-    );
+    const subscriber = await server.clientAs('reader');
+    const feed = collect<AuthorEvent>((handlers) => subscriber.authors.onChange.subscribe({ lastEventId: '1-0' }, handlers));
     // A fresh server has trimmed nothing: an old id is not "too old", it simply has no backlog.
     await feed.started;
     feed.stop();
@@ -109,7 +107,8 @@ describe('realtime on embedded state', () => {
   });
 
   it('delivers every one of 50 events to each of 1,000 concurrent WebSocket subscribers', async () => {
-    const url = server.url.replace('http', 'ws') + '/trpc';
+    const url = server.url.replace('http', 'ws') + '/trpc?connectionParams=1';
+    const { access_token: token } = await server.login('reader');
     const received = new Array<number>(1000).fill(0);
     const sockets = await Promise.all(
       received.map(
@@ -122,13 +121,14 @@ describe('realtime on embedded state', () => {
               if (message.result?.type === 'data') received[index]!++;
             });
             socket.on('error', reject);
-            socket.on('open', () =>
-              socket.send(JSON.stringify({ id: 1, method: 'subscription', params: { path: 'authors.onChange', input: { json: {} } } })),
-            );
+            socket.on('open', () => {
+              socket.send(JSON.stringify({ method: 'connectionParams', data: { token } }));
+              socket.send(JSON.stringify({ id: 1, method: 'subscription', params: { path: 'authors.onChange', input: { json: {} } } }));
+            });
           }),
       ),
     );
-    const writer = server.client();
+    const writer = await server.clientAs('writer');
     for (let i = 0; i < 50; i++) await writer.authors.create.mutate({ name: `fan-out ${i}` });
     await until(() => expect(received.reduce((sum, count) => sum + count, 0)).toBe(50_000));
     expect(new Set(received)).toEqual(new Set([50]));

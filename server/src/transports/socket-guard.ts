@@ -21,6 +21,14 @@ export const MAX_BUFFERED_BYTES = 1024 * 1024;
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/**
+ * Closes after the current turn, so that the error answer the transport is about to send (tRPC's
+ * UNAUTHORIZED for the pending calls) goes out before the close frame.
+ */
+function closeSoon(ws: WebSocket, code: number, reason: string): void {
+  setImmediate(() => ws.close(code, reason));
+}
+
 export interface SocketGuard {
   /** Registers the socket for `user`; false (and the socket closed with 1008) when over the limit. */
   admit(ws: WebSocket, user: User): Promise<boolean>;
@@ -42,7 +50,7 @@ export function createSocketGuard(options: {
         if (allowed) await registry.unregister(user.sub, connectionId);
         else {
           metrics.rejected();
-          ws.close(CloseCode.POLICY_VIOLATION, TOO_MANY_CONNECTIONS);
+          closeSoon(ws, CloseCode.POLICY_VIOLATION, TOO_MANY_CONNECTIONS);
         }
         return false;
       }
@@ -64,7 +72,7 @@ export function createSocketGuard(options: {
     },
     refuse(ws, reason) {
       metrics.rejected();
-      ws.close(CloseCode.INVALID_TOKEN, reason.slice(0, 120));
+      closeSoon(ws, CloseCode.INVALID_TOKEN, reason.slice(0, 120));
     },
   };
 }
