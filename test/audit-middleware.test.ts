@@ -19,7 +19,7 @@ import { startTestServer, type TestServer } from './helpers/server';
 import { hasPostgres } from './helpers/services';
 
 const writer: User = { sub: 'u-writer', username: 'writer', roles: ['get-authors', 'create-author'] };
-const admin: User = { sub: 'u-admin', username: 'admin', roles: ['admin'] };
+const admin: User = { sub: 'u-admin', username: 'admin', roles: ['admin', 'get-authors'] };
 const request: RequestInfo = { transport: 'http', ip: '10.0.0.7', userAgent: 'vitest/1', correlationId: 'corr-1' };
 
 const forbidden = middleware(() => {
@@ -135,7 +135,7 @@ describe.skipIf(!hasPostgres)('audit middleware', () => {
   });
 
   it('records nothing for anonymous calls', async () => {
-    await app(null).authors.list({});
+    await expect(app(null).authors.list({})).rejects.toThrow('Authentication required');
     expect(await rows()).toEqual([]);
   });
 

@@ -147,7 +147,8 @@ describe.skipIf(!hasPostgres)('access tokens', () => {
 
   it('authenticate() is the one verifier: tolerates a Bearer prefix, rejects only with AuthError', async () => {
     const { auth } = server.app.services;
-    const user = { sub: decodeJwt(readerToken).sub, username: 'reader', roles: ['get-authors'] };
+    const { sub, exp } = decodeJwt(readerToken);
+    const user = { sub, username: 'reader', roles: ['get-authors'], expiresAt: exp };
     expect(await auth.authenticate(readerToken)).toEqual(user);
     expect(await auth.authenticate(`Bearer ${readerToken}`)).toEqual(user);
     await expect(auth.authenticate('')).rejects.toMatchObject({ name: 'AuthError', kind: 'invalid_token' });

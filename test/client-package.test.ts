@@ -16,7 +16,9 @@ const TSC = join(ROOT, 'node_modules/typescript/bin/tsc');
 const consumerSource = `
 import { createClient, TRPCClientError, type AuthorsClient } from '@authors/client';
 
-const client: AuthorsClient = createClient({ url: process.argv[2] ?? 'http://localhost:8000' });
+const url = process.argv[2] ?? 'http://localhost:8000';
+const session = await createClient({ url }).auth.login.mutate({ username: 'writer', password: 'writer' });
+const client: AuthorsClient = createClient({ url, token: session.access_token });
 const created = await client.authors.create.mutate({ name: 'Consumer' });
 const when: Date = created.created_at;
 const page = await client.authors.paginated.query({ per_page: 5 });

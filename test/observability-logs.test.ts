@@ -4,8 +4,11 @@ import { scrape, valueOf } from './helpers/prometheus';
 import { startTestServer, type TestServer } from './helpers/server';
 import { hasPostgres } from './helpers/services';
 
+let authorization = '';
 function listAuthors(url: string, headers: Record<string, string> = {}): Promise<Response> {
-  return fetch(`${url}/trpc/authors.list?input=${encodeURIComponent(JSON.stringify({ json: {} }))}`, { headers });
+  return fetch(`${url}/trpc/authors.list?input=${encodeURIComponent(JSON.stringify({ json: {} }))}`, {
+    headers: { authorization, ...headers },
+  });
 }
 
 describe.skipIf(!hasPostgres)('one log line per procedure call', () => {
@@ -15,6 +18,7 @@ describe.skipIf(!hasPostgres)('one log line per procedure call', () => {
   beforeAll(async () => {
     logs = captureLogs();
     server = await startTestServer({ driver: 'postgres', logger: logs.logger });
+    authorization = `Bearer ${await server.tokenFor('admin')}`;
   });
   afterAll(() => server?.[Symbol.asyncDispose]());
 
@@ -30,7 +34,7 @@ describe.skipIf(!hasPostgres)('one log line per procedure call', () => {
       msg: 'procedure call',
       service: 'authors-rpc',
       correlationId: 'req-abc.123',
-      user: null,
+      user: 'admin',
       procedure: 'authors.list',
       type: 'query',
       transport: 'http',
@@ -43,7 +47,7 @@ describe.skipIf(!hasPostgres)('one log line per procedure call', () => {
   it('logs one line per call of a batch, and expected errors at info level with their code', async () => {
     const input = encodeURIComponent(JSON.stringify({ 0: { json: { id: 404 } }, 1: { json: { name: '' } } }));
     const response = await fetch(`${server.url}/trpc/authors.byId,authors.list?batch=1&input=${input}`, {
-      headers: { 'X-Correlation-ID': 'batch-1' },
+      headers: { 'X-Correlation-ID': 'batch-1', authorization },
     });
     expect(response.status).toBe(207);
     const lines = logs.lines().filter((line) => line.correlationId === 'batch-1');
@@ -69,6 +73,7 @@ describe.skipIf(!hasPostgres)('unexpected errors', () => {
   beforeAll(async () => {
     logs = captureLogs();
     server = await startTestServer({ driver: 'postgres', logger: logs.logger });
+    authorization = `Bearer ${await server.tokenFor('admin')}`;
     await server.app.database.close(); // every query now fails inside the driver
   });
   afterAll(() => server?.[Symbol.asyncDispose]());

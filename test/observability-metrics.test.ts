@@ -26,13 +26,16 @@ const DESIGN_METRICS: Record<string, { type: string; labels: string[] }> = {
 };
 
 /** A tRPC-over-HTTP request without the client, so status codes and paths are exactly ours. */
+let authorization = '';
 function trpcQuery(url: string, path: string, input: unknown): Promise<Response> {
-  return fetch(`${url}/trpc/${path}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`);
+  return fetch(`${url}/trpc/${path}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`, {
+    headers: { authorization },
+  });
 }
 function trpcMutation(url: string, path: string, input: unknown): Promise<Response> {
   return fetch(`${url}/trpc/${path}`, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
+    headers: { 'Content-Type': 'application/json', authorization },
     body: JSON.stringify({ json: input }),
   });
 }
@@ -45,13 +48,14 @@ describe.skipIf(!hasPostgres)('GET /metrics after calls over tRPC-HTTP', () => {
   beforeAll(async () => {
     server = await startTestServer({ driver: 'postgres' });
     const { url } = server;
+    authorization = `Bearer ${await server.tokenFor('admin')}`;
     const responses = [
       await trpcMutation(url, 'authors.create', { name: 'Ada' }),
       await trpcMutation(url, 'authors.create', { name: 'Ada' }), // conflict
       await trpcQuery(url, 'authors.byId', { id: 1 }),
       await trpcQuery(url, 'authors.byId', { id: 999 }), // not found
       await trpcQuery(url, 'authors.byId', { id: 'x' }), // invalid input
-      await fetch(`${url}/trpc/authors.list,authors.byId?batch=1&input=${encodeURIComponent(JSON.stringify({ 0: { json: {} }, 1: { json: { id: 1 } } }))}`),
+      await fetch(`${url}/trpc/authors.list,authors.byId?batch=1&input=${encodeURIComponent(JSON.stringify({ 0: { json: {} }, 1: { json: { id: 1 } } }))}`, { headers: { authorization } }),
       await trpcQuery(url, 'no.such.procedure', {}),
       await fetch(`${url}/health`),
       await fetch(`${url}/nothing/12345?x=1`),

@@ -1,4 +1,4 @@
-// Rate limiting end to end over tRPC-HTTP, per client IP (users arrive with the identity work):
+// Rate limiting end to end over tRPC-HTTP, per user (signed in) or per client IP (anonymous):
 // headers, the 429, batches, what is not limited, two processes sharing one Redis, and the fail modes
 // when Redis is cut by a proxy.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -11,9 +11,11 @@ import { startTcpProxy } from './helpers/tcp-proxy';
 const driver = hasPostgres ? 'postgres' : 'pglite';
 const LIST = `/trpc/authors.list?input=${encodeURIComponent(JSON.stringify({ json: {} }))}`;
 
-/** A GET of authors.list as if from `ip` (the servers trust 127.0.0.1 as a proxy). */
-function list(url: string, ip: string, path = LIST): Promise<Response> {
-  return fetch(url + path, { headers: { 'X-Forwarded-For': ip } });
+/** A GET of authors.list as if from `ip` (the servers trust 127.0.0.1 as a proxy), signed in with `token`. */
+function list(url: string, ip: string, options: { path?: string; token?: string } = {}): Promise<Response> {
+  const headers: Record<string, string> = { 'X-Forwarded-For': ip };
+  if (options.token) headers.Authorization = `Bearer ${options.token}`;
+  return fetch(url + (options.path ?? LIST), { headers });
 }
 
 function rateLimitHeaders(response: Response): Record<string, string | null> {
@@ -54,10 +56,11 @@ describe.each(stateBackends)('rate limiting over tRPC-HTTP on $name', (backend) 
 
   describe.skipIf(backend.unavailable)('', () => {
     it('counts down in X-RateLimit-* headers, then answers 429 with Retry-After', async () => {
+      const token = await server.tokenFor('reader');
       const statuses = [];
       const headers = [];
       for (let i = 0; i < 3; i++) {
-        const response = await list(server.url, '192.0.2.1');
+        const response = await list(server.url, '192.0.2.1', { token });
         statuses.push(response.status);
         headers.push(rateLimitHeaders(response));
       }
@@ -69,7 +72,7 @@ describe.each(stateBackends)('rate limiting over tRPC-HTTP on $name', (backend) 
       ]);
       expect(headers[0]).toMatchObject({ reset: '60', retryAfter: null });
 
-      const refused = await list(server.url, '192.0.2.1');
+      const refused = await list(server.url, '192.0.2.1', { token });
       expect(refused.status).toBe(429);
       expect(await refused.json()).toEqual(TOO_MANY_REQUESTS_BODY);
       const refusedHeaders = rateLimitHeaders(refused);
@@ -77,13 +80,18 @@ describe.each(stateBackends)('rate limiting over tRPC-HTTP on $name', (backend) 
       expect(refusedHeaders.retryAfter).toBe(refusedHeaders.reset);
       expect(['59', '60']).toContain(refusedHeaders.retryAfter);
 
-      // Another client address has its own window.
-      expect(rateLimitHeaders(await list(server.url, '192.0.2.2'))).toMatchObject({ remaining: '2' });
+      // The window is the user's, wherever they call from; an anonymous caller's is its address's.
+      expect((await list(server.url, '192.0.2.9', { token })).status).toBe(429);
+      const anonymous = await list(server.url, '192.0.2.1');
+      expect(anonymous.status).toBe(401);
+      expect(rateLimitHeaders(anonymous)).toMatchObject({ remaining: '2' });
     });
 
     it('counts each call of a batch once', async () => {
       const input = encodeURIComponent(JSON.stringify({ 0: { json: {} }, 1: { json: {} }, 2: { json: {} }, 3: { json: {} } }));
-      const batch = await list(server.url, '192.0.2.3', `/trpc/authors.list,authors.list,authors.list,authors.list?batch=1&input=${input}`);
+      const token = await server.tokenFor('writer');
+      const path = `/trpc/authors.list,authors.list,authors.list,authors.list?batch=1&input=${input}`;
+      const batch = await list(server.url, '192.0.2.3', { path, token });
       expect(batch.status).toBe(207);
       const results = (await batch.json()) as { result?: unknown; error?: { json: { data: { code: string } } } }[];
       expect(results.map((result) => result.error?.json.data.code ?? 'OK').sort()).toEqual([
@@ -92,13 +100,13 @@ describe.each(stateBackends)('rate limiting over tRPC-HTTP on $name', (backend) 
         'OK',
         'TOO_MANY_REQUESTS',
       ]);
-      expect((await list(server.url, '192.0.2.3')).status).toBe(429);
+      expect((await list(server.url, '192.0.2.3', { token })).status).toBe(429);
     });
 
     it('refuses the typed client (streamed batches) with TOO_MANY_REQUESTS once over the limit', async () => {
-      // The only caller from 127.0.0.1 itself in this suite; a streamed response sends its head before
-      // the calls finish, so the headers are dropped there and the error travels in the stream.
-      const client = server.client();
+      // A streamed response sends its head before the calls finish, so the headers are dropped there
+      // and the error travels in the stream.
+      const client = server.client(await server.tokenFor('admin'));
       const results = await Promise.allSettled(Array.from({ length: 4 }, () => client.authors.list.query({})));
       expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(3);
       const [refused] = results.filter((result) => result.status === 'rejected');
@@ -119,8 +127,9 @@ describe.each(stateBackends)('rate limiting over tRPC-HTTP on $name', (backend) 
 describe('rate limiting switched off', () => {
   it('serves without limits or headers when RATE_LIMIT_ENABLED=false (the test default)', async () => {
     await using server = await startTestServer({ driver, env: { RATE_LIMIT_PER_MINUTE: '1' } });
+    const token = await server.tokenFor('reader');
     for (let i = 0; i < 3; i++) {
-      const response = await list(server.url, '127.0.0.1');
+      const response = await list(server.url, '127.0.0.1', { token });
       expect(response.status).toBe(200);
       expect(response.headers.get('X-RateLimit-Limit')).toBeNull();
     }
@@ -128,20 +137,29 @@ describe('rate limiting switched off', () => {
 });
 
 describe.skipIf(!hasRedis)('rate limiting across processes and outages', () => {
-  it("shares a client's window between two server processes on one Redis", async () => {
-    // Keyed per IP: both processes see the client as 127.0.0.1 (per-user keys need the identity work).
-    const env = { REDIS_URL, REDIS_KEY_PREFIX: uniqueRedisPrefix(), RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_PER_MINUTE: '4' };
-    // A database each (PGlite start-up is slow; two processes migrating one database would race).
-    await using dbA = hasPostgres ? await createTestDatabase() : undefined;
-    await using dbB = hasPostgres ? await createTestDatabase() : undefined;
-    const [a, b] = await Promise.all([
-      spawnServer({ ...env, ...(dbA ? { DATABASE_URL: dbA.url } : {}) }),
-      spawnServer({ ...env, ...(dbB ? { DATABASE_URL: dbB.url } : {}) }),
-    ]);
+  it.skipIf(!hasPostgres)("shares a user's window between two server processes on one Redis", async () => {
+    // One database (one signing key) and one public URL (one issuer): a token works on both.
+    await using database = await createTestDatabase();
+    const env = {
+      DATABASE_URL: database.url,
+      PUBLIC_URL: 'http://authors.test',
+      REDIS_URL,
+      REDIS_KEY_PREFIX: uniqueRedisPrefix(),
+      RATE_LIMIT_ENABLED: 'true',
+      RATE_LIMIT_PER_MINUTE: '4',
+    };
+    const [a, b] = await Promise.all([spawnServer(env), spawnServer(env)]);
     await using _a = a;
     await using _b = b;
+    const login = await fetch(`${a.url}/trpc/auth.login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ json: { username: 'reader', password: 'reader' } }),
+    });
+    const { access_token: token } = ((await login.json()) as { result: { data: { json: { access_token: string } } } })
+      .result.data.json;
     const remaining = async (url: string) => {
-      const response = await fetch(url + LIST);
+      const response = await fetch(url + LIST, { headers: { Authorization: `Bearer ${token}` } });
       return [response.status, response.headers.get('X-RateLimit-Remaining')];
     };
     expect(await remaining(a.url)).toEqual([200, '3']);
@@ -157,13 +175,17 @@ describe.skipIf(!hasRedis)('rate limiting across processes and outages', () => {
     const env = { REDIS_URL: proxy.url(REDIS_URL), REDIS_KEY_PREFIX: uniqueRedisPrefix(), RATE_LIMIT_ENABLED: 'true' };
     await using open = await startTestServer({ driver, env: { ...env, RATE_LIMIT_FAIL_MODE: 'open' } });
     await using closed = await startTestServer({ driver, env: { ...env, RATE_LIMIT_FAIL_MODE: 'closed' } });
-    expect((await list(open.url, '127.0.0.1')).headers.get('X-RateLimit-Remaining')).toBe('59');
+    const tokens = new Map([
+      [open, await open.tokenFor('reader')],
+      [closed, await closed.tokenFor('reader')],
+    ]);
+    expect((await list(open.url, '127.0.0.1', { token: tokens.get(open) })).headers.get('X-RateLimit-Remaining')).toBe('59');
 
     proxy.cut();
-    const served = await list(open.url, '127.0.0.1');
+    const served = await list(open.url, '127.0.0.1', { token: tokens.get(open) });
     expect(served.status).toBe(200);
     expect(served.headers.get('X-RateLimit-Limit')).toBeNull();
-    const refused = await list(closed.url, '127.0.0.1');
+    const refused = await list(closed.url, '127.0.0.1', { token: tokens.get(closed) });
     expect(refused.status).toBe(503);
     expect(await refused.json()).toEqual({
       error: {
@@ -179,7 +201,7 @@ describe.skipIf(!hasRedis)('rate limiting across processes and outages', () => {
     for (const server of [open, closed]) {
       await vi.waitFor(
         async () => {
-          const response = await list(server.url, '127.0.0.1');
+          const response = await list(server.url, '127.0.0.1', { token: tokens.get(server) });
           expect(response.status).toBe(200);
           expect(response.headers.get('X-RateLimit-Limit')).toBe('60');
         },

@@ -18,10 +18,17 @@ describe('start-up', () => {
 
   it('finishes an in-flight request on SIGTERM, refuses new connections, and exits 0', async () => {
     await using server = await spawnServer({});
+    const login = await fetch(`${server.url}/trpc/auth.login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ json: { username: 'writer', password: 'writer' } }),
+    });
+    const token = ((await login.json()) as { result: { data: { json: { access_token: string } } } }).result.data.json
+      .access_token;
     // A request whose body is still arriving when the signal comes.
     const inFlight = request(`${server.url}/trpc/authors.create`, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' },
+      headers: { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', Authorization: `Bearer ${token}` },
     });
     const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
       inFlight.on('response', (res) => {
