@@ -96,3 +96,21 @@ export function createClient(options: ClientOptions): AuthorsClient {
     ],
   });
 }
+
+export {
+  LegacyClient,
+  LegacyConnectionError,
+  LegacyRequestError,
+  type LegacyClientOptions,
+  type LegacyResult,
+} from './legacy-client';
+export {
+  BROADCAST_REQ_ID,
+  legacyJsonSchemas,
+  PkgID,
+  StatusCode,
+  type LegacyAuthor,
+  type LegacyBroadcastData,
+  type LegacyRequestData,
+  type LegacyResponseData,
+} from '@authors/shared';

@@ -81,6 +81,28 @@ export const legacyRequestDataSchemas = {
   [PkgID.DELETE_AUTHOR]: z.object({ id: authorIdSchema }),
 } satisfies Record<PkgID, z.ZodType>;
 
+/** An author as legacy frames carry it: plain JSON, dates as ISO-8601 strings. */
+export interface LegacyAuthor {
+  id: number;
+  name: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** What `data` holds in a successful response to each package. */
+export interface LegacyResponseData {
+  [PkgID.GET_AUTHORS]: LegacyAuthor[];
+  [PkgID.GET_PAGINATED_AUTHORS]: LegacyAuthor[];
+  [PkgID.CREATE_AUTHOR]: LegacyAuthor;
+  [PkgID.UPDATE_AUTHOR]: LegacyAuthor;
+  [PkgID.DELETE_AUTHOR]: LegacyAuthor;
+}
+
+/** The `data` of a broadcast frame (pkg_id 1, req_id BROADCAST_REQ_ID). */
+export type LegacyBroadcastData =
+  | { type: 'created' | 'updated' | 'deleted'; author: LegacyAuthor }
+  | { type: 'broadcast'; message: string; from: string };
+
 export type LegacyRequestData = { [P in PkgID]: z.input<(typeof legacyRequestDataSchemas)[P]> };
 
 /** JSON Schemas of each package's `data`, for legacy clients in other languages. */

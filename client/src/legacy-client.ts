@@ -1,0 +1,191 @@
+// A typed client for the legacy `/web` protocol, for TypeScript code that still speaks it:
+// requests typed by pkg_id and matched by req_id, broadcasts, and automatic reconnection.
+import {
+  BROADCAST_REQ_ID,
+  StatusCode,
+  type LegacyBroadcastData,
+  type LegacyErrorData,
+  type LegacyRequestData,
+  type LegacyResponse,
+  type LegacyResponseData,
+  type PaginationMeta,
+  type PkgID,
+} from '@authors/shared';
+
+type Token = string | undefined;
+
+export interface LegacyClientOptions {
+  /** Base URL of the server (`http://…` or `ws://…`); the client connects to `<url>/web`. */
+  url: string;
+  token?: string;
+  /** Called before each (re)connect; wins over `token`. */
+  getToken?: () => Token | Promise<Token>;
+  /** `query` sends `?token=` (default); `frame` sends a first `{"type":"auth"}` frame. */
+  auth?: 'query' | 'frame';
+  /** WebSocket implementation where there is no global one (Node 20: pass `ws`). */
+  WebSocket?: typeof globalThis.WebSocket;
+  /** Reconnect after an unexpected close (default true). Pending requests fail either way. */
+  reconnect?: boolean;
+  /** How long a request waits for its answer (default 30 s). */
+  timeoutMs?: number;
+}
+
+export interface LegacyResult<P extends PkgID> {
+  data: LegacyResponseData[P];
+  meta: PaginationMeta | null;
+}
+
+/** A response with a non-zero status_code. */
+export class LegacyRequestError extends Error {
+  override name = 'LegacyRequestError';
+  constructor(
+    readonly statusCode: StatusCode,
+    readonly data: LegacyErrorData,
+  ) {
+    super(data.msg);
+  }
+}
+
+/** The socket closed: with the server's close code (4001 bad token, 1008 too many connections…). */
+export class LegacyConnectionError extends Error {
+  override name = 'LegacyConnectionError';
+  constructor(
+    readonly code: number,
+    readonly reason: string,
+  ) {
+    super(`Connection closed (${code}${reason ? `: ${reason}` : ''})`);
+  }
+}
+
+interface Pending {
+  resolve(result: LegacyResult<PkgID>): void;
+  reject(error: Error): void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+const retryDelayMs = (attempt: number) => Math.min(250 * 2 ** attempt, 5_000);
+
+export class LegacyClient {
+  private socket: WebSocket | undefined;
+  private ready: Promise<void> | undefined;
+  private readonly pending = new Map<string, Pending>();
+  private readonly listeners = new Set<(data: LegacyBroadcastData) => void>();
+  private closedByUser = false;
+  private attempt = 0;
+
+  private constructor(private readonly options: LegacyClientOptions) {}
+
+  /** Connects and resolves once the server has accepted the token (`auth_ok`). */
+  static async connect(options: LegacyClientOptions): Promise<LegacyClient> {
+    const client = new LegacyClient(options);
+    await client.open();
+    return client;
+  }
+
+  /** Sends one request; resolves on status_code 0, rejects with LegacyRequestError otherwise. */
+  async request<P extends PkgID>(pkgId: P, data?: LegacyRequestData[P]): Promise<LegacyResult<P>> {
+    await (this.ready ?? this.open());
+    const socket = this.socket;
+    if (!socket) throw new LegacyConnectionError(1006, 'not connected');
+    const reqId = globalThis.crypto.randomUUID();
+    return new Promise<LegacyResult<P>>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(reqId);
+        reject(new Error(`No answer to pkg_id ${pkgId} within ${this.options.timeoutMs ?? 30_000} ms`));
+      }, this.options.timeoutMs ?? 30_000);
+      this.pending.set(reqId, { resolve: resolve as Pending['resolve'], reject, timer });
+      socket.send(JSON.stringify({ pkg_id: pkgId, req_id: reqId, data: data ?? {} }));
+    });
+  }
+
+  /** Author events and admin broadcasts; returns a function that stops listening. */
+  onBroadcast(listener: (data: LegacyBroadcastData) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  close(): void {
+    this.closedByUser = true;
+    this.socket?.close(1000, 'client closed');
+  }
+
+  private open(): Promise<void> {
+    this.ready = this.connectOnce().catch((error: unknown) => {
+      this.ready = undefined;
+      throw error;
+    });
+    return this.ready;
+  }
+
+  private async connectOnce(): Promise<void> {
+    const token = await (this.options.getToken ?? (() => this.options.token))();
+    const base = `${this.options.url.replace(/^http/, 'ws').replace(/\/$/, '')}/web`;
+    const byFrame = this.options.auth === 'frame';
+    const url = token && !byFrame ? `${base}?token=${encodeURIComponent(token)}` : base;
+    const Implementation = this.options.WebSocket ?? globalThis.WebSocket;
+    const socket = new Implementation(url);
+    this.socket = socket;
+
+    await new Promise<void>((resolve, reject) => {
+      let authenticated = false;
+      socket.onopen = () => {
+        if (byFrame) socket.send(JSON.stringify({ type: 'auth', token: `Bearer ${token ?? ''}` }));
+      };
+      socket.onmessage = (event: MessageEvent) => {
+        const frame = JSON.parse(String(event.data)) as { type?: string } & Partial<LegacyResponse>;
+        if (!authenticated) {
+          if (frame.type === 'auth_ok') {
+            authenticated = true;
+            this.attempt = 0;
+            resolve();
+          }
+          return;
+        }
+        this.dispatch(frame as LegacyResponse);
+      };
+      socket.onclose = (event: CloseEvent) => {
+        const error = new LegacyConnectionError(event.code, event.reason);
+        if (!authenticated) reject(error);
+        this.failPending(error);
+        if (authenticated && !this.closedByUser && this.options.reconnect !== false) this.scheduleReconnect();
+      };
+    });
+  }
+
+  private dispatch(frame: LegacyResponse): void {
+    if (frame.req_id === BROADCAST_REQ_ID) {
+      for (const listener of this.listeners) listener(frame.data as LegacyBroadcastData);
+      return;
+    }
+    const pending = this.pending.get(String(frame.req_id));
+    if (!pending) return;
+    this.pending.delete(String(frame.req_id));
+    clearTimeout(pending.timer);
+    if (frame.status_code === StatusCode.OK) {
+      pending.resolve({ data: frame.data as LegacyResponseData[PkgID], meta: frame.meta });
+    } else {
+      pending.reject(new LegacyRequestError(frame.status_code, frame.data as LegacyErrorData));
+    }
+  }
+
+  private failPending(error: Error): void {
+    for (const [reqId, pending] of this.pending) {
+      clearTimeout(pending.timer);
+      pending.reject(error);
+      this.pending.delete(reqId);
+    }
+  }
+
+  private scheduleReconnect(): void {
+    this.ready = new Promise<void>((resolve, reject) => {
+      setTimeout(() => {
+        this.attempt++;
+        this.connectOnce().then(resolve, (error: unknown) => {
+          if (!this.closedByUser) this.scheduleReconnect();
+          reject(error);
+        });
+      }, retryDelayMs(this.attempt));
+    });
+    this.ready.catch(() => {}); // a later request awaits the newest attempt
+  }
+}
