@@ -18,6 +18,7 @@ import { createContextFactory } from './transports/context-factory';
 import { createDocsHandlers } from './transports/docs';
 import { healthRoute, respondHealth } from './transports/health';
 import { createHttpHygiene } from './transports/http-hygiene';
+import { createLegacyTransport } from './transports/legacy/transport';
 import { sendNotFound } from './transports/http-response';
 import { respondMetrics } from './transports/metrics';
 import { buildOpenApiDocument } from './transports/openapi/document';
@@ -66,6 +67,17 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     guard: createSocketGuard({ registry: connections, metrics: connectionMetrics(metrics, 'ws'), logger }),
     maxPayload: config.WS_MAX_PAYLOAD,
   });
+  const legacyMetrics = connectionMetrics(metrics, 'legacy');
+  const legacy = createLegacyTransport({
+    router: appRouter,
+    auth: services.auth,
+    contexts,
+    guard: createSocketGuard({ registry: connections, metrics: legacyMetrics, logger }),
+    events: services.events,
+    metrics: legacyMetrics,
+    logger,
+    maxPayload: config.WS_MAX_PAYLOAD,
+  });
   const rest = createRestHandler({
     router: appRouter,
     routes: restRoutes,
@@ -92,7 +104,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     respondHealth(res, {
       pingDatabase: database.ping,
       ...(redis ? { pingRedis: () => pingRedis(redis) } : {}),
-      activeWebSockets: () => trpcWs.activeConnections(),
+      activeWebSockets: () => trpcWs.activeConnections() + legacy.activeConnections(),
     });
   const metricsEndpoint: Handler = (_req, res) => respondMetrics(res, metrics.registry);
 
@@ -127,6 +139,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
   server.on('upgrade', (req, socket, head) => {
     const path = (req.url ?? '/').split('?', 1)[0];
     if (path === '/trpc' || path === '/trpc/') return trpcWs.handleUpgrade(req, socket, head);
+    if (path === '/web') return legacy.handleUpgrade(req, socket, head);
     socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   });
 
@@ -151,7 +164,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
       (closing ??= (async () => {
         const httpClosed = closeHttpServer(server, config.SHUTDOWN_TIMEOUT_MS);
         resources.beginShutdown();
-        await trpcWs.close();
+        await Promise.all([trpcWs.close(), legacy.close()]);
         await httpClosed;
         await resources.close(config.SHUTDOWN_TIMEOUT_MS);
       })()),

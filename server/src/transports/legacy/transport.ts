@@ -1,29 +1,28 @@
 // The legacy WebSocket endpoint `/web`: authenticates a socket (query token or a first auth frame),
 // holds it to the per-user connection limit, runs each request frame through the pkg_id table on a
 // server-side caller, and pushes author events and broadcasts in the legacy frame format.
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { BROADCAST_REQ_ID, LegacyCloseCode, StatusCode, type LegacyResponse } from '@authors/shared';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { AuthError } from '../../auth/errors';
+import type { AuthService } from '../../auth/auth-service';
 import type { User } from '../../auth/user';
 import type { Logger } from '../../observability/logger';
 import type { ConnectionMetrics } from '../../observability/transport-metrics';
 import type { AppRouter } from '../../routers';
-import type { ConnectionRegistry } from '../../state/connection-registry';
 import type { EventStream, StreamEvent } from '../../state/event-stream';
-import type { Context } from '../../trpc/context';
+import type { ContextFactory } from '../context-factory';
+import { CloseCode, MAX_BUFFERED_BYTES, type SocketGuard } from '../socket-guard';
+import { readAuthFrame } from './auth-frame';
 import { errorFrame, parseRequestFrame, procedureErrorFrame, successFrame, type LegacyRequestFrame } from './frames';
 import { legacyPackages } from './packages';
-import { readAuthFrame } from './auth-frame';
 
 export interface LegacyTransportOptions {
   router: AppRouter;
-  /** Verifies a bearer token; rejects when it is invalid or expired. */
-  authenticate(token: string): Promise<User>;
-  /** The context of one call by `user` on the connection opened by `req`. */
-  createContext(req: IncomingMessage, user: User): Context;
-  registry: ConnectionRegistry;
+  auth: Pick<AuthService, 'authenticate'>;
+  contexts: ContextFactory;
+  guard: SocketGuard;
   events: EventStream;
   metrics: ConnectionMetrics;
   logger: Logger;
@@ -40,13 +39,10 @@ export interface LegacyTransport {
 const AUTH_TIMEOUT_MS = 5_000;
 /** Requests one connection may have running at once; more are answered with an error, not queued. */
 const MAX_IN_FLIGHT = 64;
-/** A socket with more unsent bytes than this is not reading: it is cut off rather than buffered. */
-const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 const AUTH_OK = JSON.stringify({ type: 'auth_ok' });
 
 interface Session {
   user: User;
-  connectionId: string;
   inFlight: number;
 }
 
@@ -76,26 +72,15 @@ export function createLegacyTransport(options: LegacyTransportOptions): LegacyTr
   async function admit(ws: WebSocket, token: string): Promise<Session | undefined> {
     let user: User;
     try {
-      user = await options.authenticate(token);
-    } catch {
-      metrics.rejected();
-      ws.close(LegacyCloseCode.INVALID_TOKEN, 'Invalid token');
+      user = await options.auth.authenticate(token);
+    } catch (error) {
+      options.guard.refuse(ws, error instanceof AuthError ? error.message : 'Invalid token');
       return undefined;
     }
-    const connectionId = randomUUID();
-    const { allowed } = await options.registry.register(user.sub, connectionId);
-    if (!allowed) {
-      metrics.rejected();
-      ws.close(LegacyCloseCode.POLICY_VIOLATION, 'Maximum concurrent connections exceeded');
-      return undefined;
-    }
-    if (ws.readyState !== ws.OPEN) {
-      await options.registry.unregister(user.sub, connectionId);
-      return undefined;
-    }
-    const session: Session = { user, connectionId, inFlight: 0 };
+    if (!(await options.guard.admit(ws, user))) return undefined;
+    const session: Session = { user, inFlight: 0 };
     sessions.set(ws, session);
-    metrics.accepted();
+    ws.once('close', () => sessions.delete(ws));
     send(ws, AUTH_OK);
     return session;
   }
@@ -113,7 +98,7 @@ export function createLegacyTransport(options: LegacyTransportOptions): LegacyTr
     session.inFlight++;
     let response: LegacyResponse;
     try {
-      const caller = options.router.createCaller(options.createContext(req, session.user));
+      const caller = options.router.createCaller(options.contexts.forConnection(req, 'legacy', session.user));
       const { data, meta } = await run(caller, request.data);
       response = successFrame(request, data, meta);
     } catch (error) {
@@ -139,8 +124,7 @@ export function createLegacyTransport(options: LegacyTransportOptions): LegacyTr
         clearTimeout(timer);
         const token = readAuthFrame(text);
         if (!token) {
-          metrics.rejected();
-          ws.close(LegacyCloseCode.INVALID_TOKEN, 'Authentication required');
+          options.guard.refuse(ws, 'Authentication required');
           return;
         }
         session = admit(ws, token);
@@ -154,16 +138,7 @@ export function createLegacyTransport(options: LegacyTransportOptions): LegacyTr
       }).catch((error: unknown) => logger.error({ err: error }, 'legacy request failed unexpectedly'));
     });
 
-    ws.on('close', () => {
-      clearTimeout(timer);
-      const current = sessions.get(ws);
-      if (!current) return;
-      sessions.delete(ws);
-      metrics.closed();
-      options.registry.unregister(current.user.sub, current.connectionId).catch((error: unknown) =>
-        logger.warn({ err: error }, 'failed to unregister a legacy connection'),
-      );
-    });
+    ws.on('close', () => clearTimeout(timer));
     ws.on('error', () => ws.terminate());
   });
 
@@ -174,7 +149,7 @@ export function createLegacyTransport(options: LegacyTransportOptions): LegacyTr
     activeConnections: () => sessions.size,
     async close() {
       stopBroadcasts();
-      for (const ws of wss.clients) ws.close(1012, 'Server restarting');
+      for (const ws of wss.clients) ws.close(CloseCode.SERVER_RESTART, 'Server restarting');
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };
