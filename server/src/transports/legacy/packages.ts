@@ -20,10 +20,13 @@ function unchecked<T>(value: unknown): T {
   return value as T;
 }
 
-/** Filters may sit under `filters` or at the top level; `search_term` is the old name of `search`. */
-function authorFilters(data: FrameData): FrameData {
+/**
+ * Filters may sit under `filters` or at the top level; `search` and its old name `search_term` are
+ * aliases of `name` (the substring filter).
+ */
+function authorFilters(data: FrameData): { id: unknown; name: unknown } {
   const filters = isPlainObject(data.filters) ? { ...data, ...data.filters } : data;
-  return { id: filters.id, name: filters.name, search: filters.search ?? filters.search_term };
+  return { id: filters.id, name: filters.name ?? filters.search ?? filters.search_term };
 }
 
 const plain = (data: unknown): PackageResult => ({ data, meta: null });
@@ -32,7 +35,7 @@ export const legacyPackages: Record<number, Package> = {
   [PkgID.GET_AUTHORS]: async (caller, data) => plain(await caller.authors.list(unchecked(authorFilters(data)))),
   [PkgID.GET_PAGINATED_AUTHORS]: async (caller, data) => {
     const { items, meta } = await caller.authors.paginated(
-      unchecked({ ...data, filters: data.filters === undefined ? undefined : authorFilters(data) }),
+      unchecked({ ...data, filters: isPlainObject(data.filters) ? authorFilters({ filters: data.filters }) : data.filters }),
     );
     return { data: items, meta };
   },
