@@ -8,8 +8,8 @@ export interface LegacySocket {
   frames: Frame[];
   closed: Promise<{ code: number; reason: string }>;
   send(frame: unknown): void;
-  /** Resolves with the first received frame (from `from` on) matching `match`. */
-  next(match?: (frame: Frame) => boolean, from?: number): Promise<Frame>;
+  /** Resolves with the first received frame (from `from` on) matching `match`, within `timeoutMs`. */
+  next(match?: (frame: Frame) => boolean, from?: number, timeoutMs?: number): Promise<Frame>;
 }
 
 export async function openLegacySocket(baseUrl: string, token?: string): Promise<LegacySocket> {
@@ -33,7 +33,7 @@ export async function openLegacySocket(baseUrl: string, token?: string): Promise
     frames,
     closed,
     send: (frame) => socket.send(typeof frame === 'string' ? frame : JSON.stringify(frame)),
-    next: (match = () => true, from = 0) =>
+    next: (match = () => true, from = 0, timeoutMs = 10_000) =>
       new Promise<Frame>((resolve, reject) => {
         const check = () => {
           const found = frames.slice(from).find(match);
@@ -44,8 +44,9 @@ export async function openLegacySocket(baseUrl: string, token?: string): Promise
         };
         const timer = setTimeout(() => {
           waiters.delete(check);
-          reject(new Error(`no matching frame within 10 s; got ${JSON.stringify(frames)}`));
-        }, 10_000);
+          const got = JSON.stringify(frames.slice(-5));
+          reject(new Error(`no matching frame within ${timeoutMs} ms; ${frames.length} frames, last: ${got}`));
+        }, timeoutMs);
         waiters.add(check);
         check();
       }),
