@@ -77,7 +77,7 @@ describe('OpenAPI document', () => {
     expect(byId.parameters).toEqual([
       { name: 'id', in: 'path', required: true, schema: { type: 'integer', minimum: 1, maximum: 2147483647 } },
     ]);
-    expect(byId.responses['200']!.content!['application/json'].schema).toMatchObject({
+    expect(byId.responses['200']!.content!['application/json']!.schema).toMatchObject({
       properties: { created_at: { type: 'string', format: 'date-time' }, updated_at: { type: 'string', format: 'date-time' } },
     });
     expect(Object.keys(byId.responses)).toEqual(['200', '401', '403', '404', '422', '429', '500', '503']);
