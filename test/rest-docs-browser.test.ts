@@ -13,7 +13,7 @@ if (!hasChromium) {
 }
 
 describe.skipIf(!hasChromium)('/docs in headless Chromium', () => {
-  it('lists every author route (and /health), from local files only, without CSP violations', async () => {
+  it('lists every REST route (and /health, /metrics), from local files only, without CSP violations', async () => {
     await using server = await startTestServer({ driver: 'pglite' });
     const browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -44,13 +44,21 @@ describe.skipIf(!hasChromium)('/docs in headless Chromium', () => {
         );
       expect(operations.sort()).toEqual(
         [
-          'DELETE /authors/{id}',
-          'GET /health',
+          'POST /login',
+          'POST /refresh',
+          'POST /logout',
+          'GET /me',
           'GET /authors',
+          'POST /authors',
           'GET /authors/paginated',
           'GET /authors/{id}',
-          'POST /authors',
           'PUT /authors/{id}',
+          'DELETE /authors/{id}',
+          'GET /audit-logs',
+          'GET /audit-logs/{id}',
+          'POST /broadcast',
+          'GET /health',
+          'GET /metrics',
         ].sort(),
       );
       await expect(page.locator('.info .title').textContent()).resolves.toContain('Authors API');

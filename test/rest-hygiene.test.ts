@@ -1,5 +1,6 @@
 // HTTP hygiene on every route, /trpc and /health included: correlation id, security headers,
-// body limits (declared and chunked), CORS only for configured origins.
+// body limits (declared and chunked), CORS only for configured origins. Requests carry the `writer`
+// token unless a row says otherwise, so refusals (401, 403) are covered as well as successes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendChunked } from './helpers/http';
 import { startTestServer, type TestServer } from './helpers/server';
@@ -16,34 +17,40 @@ const SECURITY_HEADERS = {
     "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
 };
 
-/** One request per kind of route, including errors and 405s. */
-const ROUTES: [method: string, path: string, status: number][] = [
-  ['GET', '/health', 200],
-  ['GET', '/trpc/authors.list', 200],
-  ['GET', '/trpc/nope', 404],
-  ['GET', '/authors', 200],
-  ['GET', '/authors/abc', 422],
-  ['PATCH', '/authors', 405],
-  ['GET', '/openapi.json', 200],
-  ['GET', '/docs', 200],
-  ['GET', '/docs/swagger-ui.css', 200],
-  ['GET', '/docs/package.json', 404],
-  ['POST', '/docs', 405],
-  ['GET', '/missing', 404],
+/** One request per kind of route, including errors and 405s, as `writer` or without a token. */
+const ROUTES: [method: string, path: string, status: number, as: 'writer' | 'anonymous'][] = [
+  ['GET', '/health', 200, 'writer'],
+  ['GET', '/metrics', 200, 'writer'],
+  ['GET', '/trpc/authors.list', 200, 'writer'],
+  ['GET', '/trpc/authors.list', 401, 'anonymous'],
+  ['GET', '/trpc/nope', 404, 'writer'],
+  ['GET', '/authors', 200, 'writer'],
+  ['GET', '/authors', 401, 'anonymous'],
+  ['GET', '/audit-logs', 403, 'writer'],
+  ['GET', '/authors/abc', 422, 'writer'],
+  ['PATCH', '/authors', 405, 'writer'],
+  ['GET', '/openapi.json', 200, 'writer'],
+  ['GET', '/docs', 200, 'writer'],
+  ['GET', '/docs/swagger-ui.css', 200, 'writer'],
+  ['GET', '/docs/package.json', 404, 'writer'],
+  ['POST', '/docs', 405, 'writer'],
+  ['GET', '/missing', 404, 'writer'],
 ];
 
 describe('HTTP hygiene', () => {
   let server: TestServer;
+  let auth: { Authorization: string };
   beforeAll(async () => {
     server = await startTestServer({
       driver: 'pglite',
       env: { MAX_REQUEST_BODY_SIZE: String(LIMIT), CORS_ORIGINS: 'https://app.example, https://admin.example' },
     });
+    auth = { Authorization: `Bearer ${(await server.login('writer')).access_token}` };
   });
   afterAll(() => server?.[Symbol.asyncDispose]());
 
-  it.each(ROUTES)('%s %s answers %i with the security headers, a correlation id and no X-Powered-By', async (method, path, status) => {
-    const response = await fetch(`${server.url}${path}`, { method });
+  it.each(ROUTES)('%s %s answers %i as %s with the security headers, a correlation id and no X-Powered-By', async (method, path, status, as) => {
+    const response = await fetch(`${server.url}${path}`, { method, headers: as === 'writer' ? auth : {} });
     await response.arrayBuffer();
     expect(response.status).toBe(status);
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) expect(response.headers.get(name), name).toBe(value);
@@ -52,10 +59,10 @@ describe('HTTP hygiene', () => {
   });
 
   it('echoes a well-formed X-Correlation-ID and replaces a malformed one', async () => {
-    const echoed = await fetch(`${server.url}/authors`, { headers: { 'X-Correlation-ID': 'req-42.retry_1' } });
+    const echoed = await fetch(`${server.url}/authors`, { headers: { ...auth, 'X-Correlation-ID': 'req-42.retry_1' } });
     expect(echoed.headers.get('x-correlation-id')).toBe('req-42.retry_1');
     for (const bad of ['has space', 'x'.repeat(65), 'semi;colon']) {
-      const replaced = await fetch(`${server.url}/trpc/authors.list`, { headers: { 'X-Correlation-ID': bad } });
+      const replaced = await fetch(`${server.url}/trpc/authors.list`, { headers: { ...auth, 'X-Correlation-ID': bad } });
       expect(replaced.headers.get('x-correlation-id')).toMatch(/^[0-9a-f-]{36}$/);
     }
   });
@@ -85,6 +92,7 @@ describe('HTTP hygiene', () => {
       const chunk = Buffer.from('x'.repeat(400));
       const response = await sendChunked(`${server.url}/trpc/authors.create`, {
         method: 'POST',
+        headers: auth,
         chunks: [Buffer.from('{"json":{"name":"'), chunk, chunk, chunk, Buffer.from('"}}')],
       });
       expect(response.status).toBe(413);
@@ -94,6 +102,7 @@ describe('HTTP hygiene', () => {
     it('a chunked body within the limit is accepted', async () => {
       const response = await sendChunked(`${server.url}/authors`, {
         method: 'POST',
+        headers: auth,
         chunks: [Buffer.from('{"name":'), Buffer.from('"Chunked Author"}')],
       });
       expect(response.status).toBe(201);
@@ -117,7 +126,7 @@ describe('HTTP hygiene', () => {
     });
 
     it('marks simple responses to an allowed origin readable, exposing the correlation and rate-limit headers', async () => {
-      const response = await fetch(`${server.url}/trpc/authors.list`, { headers: { Origin: 'https://admin.example' } });
+      const response = await fetch(`${server.url}/trpc/authors.list`, { headers: { ...auth, Origin: 'https://admin.example' } });
       expect(response.status).toBe(200);
       expect(response.headers.get('access-control-allow-origin')).toBe('https://admin.example');
       expect(response.headers.get('access-control-expose-headers')).toBe(

@@ -9,16 +9,6 @@ import { spawnServer, type ServerProcess } from './helpers/process';
 const DOC = 'docs/rest.md';
 const DOC_URL = 'http://localhost:8000';
 
-/**
- * Capabilities the walk-through uses that this build does not have yet, with the reason. Blocks that
- * need one are reported as skipped with that reason (never silently dropped); remove an entry when
- * the capability lands and its blocks run again.
- */
-const PENDING: Record<string, string> = {
-  login: 'POST /login arrives with identity (issue 3)',
-  metrics: 'GET /metrics arrives with metrics (issue 8)',
-};
-
 function has(tool: string): boolean {
   try {
     execFileSync('which', [tool], { stdio: 'ignore' });
@@ -53,13 +43,7 @@ describe.skipIf(missingTools.length > 0)(`${DOC} curl walk-through`, () => {
   });
 
   for (const block of blocks) {
-    const pending = block.needs.filter((need) => PENDING[need]);
-    const title = `line ${block.line}: ${block.commands.split('\n')[0]}`;
-    if (pending.length) {
-      it.skip(`${title} — skipped: ${pending.map((need) => PENDING[need]).join('; ')}`, () => {});
-      continue;
-    }
-    it(title, async () => {
+    it(`line ${block.line}: ${block.commands.split('\n')[0]}`, async () => {
       const { output, status } = await shell.run(block.commands.replaceAll(DOC_URL, server.url));
       expect(status, output).toBe(0);
       expect(matchesExpected(output, block.expected), `output:\n${output}\nexpected:\n${block.expected}`).toBe(true);

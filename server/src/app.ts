@@ -20,7 +20,7 @@ import { healthRoute, respondHealth } from './transports/health';
 import { createHttpHygiene } from './transports/http-hygiene';
 import { createLegacyTransport } from './transports/legacy/transport';
 import { sendNotFound } from './transports/http-response';
-import { respondMetrics } from './transports/metrics';
+import { metricsRoute, respondMetrics } from './transports/metrics';
 import { buildOpenApiDocument } from './transports/openapi/document';
 import { createOidcEndpoints } from './transports/oidc-endpoints';
 import { bearerTokenOf } from './transports/request-auth';
@@ -87,7 +87,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
       logger.error({ err: error.cause ?? error, procedure: restRoute.procedure }, 'REST procedure failed'),
   });
   // Built once at start-up: a route naming a missing procedure or field fails here, not at request time.
-  const docs = createDocsHandlers(buildOpenApiDocument(appRouter, restRoutes, [healthRoute], SERVER_VERSION));
+  const docs = createDocsHandlers(buildOpenApiDocument(appRouter, restRoutes, [healthRoute, metricsRoute], SERVER_VERSION));
   const hygiene = createHttpHygiene(config, logger);
   const oidcEndpoints = resources.embeddedIssuer
     ? createOidcEndpoints({
@@ -119,6 +119,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
   };
   const endpoints = new EndpointTemplates().register('/health').register('/metrics');
   for (const template of trpcEndpointTemplates(appRouter)) endpoints.register(template);
+  for (const restRoute of restRoutes) endpoints.register(restRoute.path);
   const observeHttp = createHttpObserver(metrics, endpoints);
 
   const server = createServer((req, res) => {

@@ -1,5 +1,4 @@
-// Extracts the shell walk-through from a Markdown file: each ```sh block (optionally tagged
-// `needs=<capability>`) must be followed by a ```text block holding its expected output, where
+// Extracts the shell walk-through from a Markdown file: each ```sh block must be followed by a ```text block holding its expected output, where
 // `...` stands for any text. Runs the blocks one after another in one bash session, so variables
 // set by one block (TOKEN, CURSOR) are seen by the next.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
@@ -12,14 +11,13 @@ export interface ShellBlock {
   line: number;
   commands: string;
   expected: string;
-  needs: string[];
 }
 
 export function extractShellBlocks(markdown: string): ShellBlock[] {
-  const fence = /^```(\S*)(.*)\n([\s\S]*?)^```\n/gm;
-  const blocks: { info: string; attrs: string; body: string; start: number; end: number }[] = [];
+  const fence = /^```(\S*).*\n([\s\S]*?)^```\n/gm;
+  const blocks: { info: string; body: string; start: number; end: number }[] = [];
   for (const match of markdown.matchAll(fence)) {
-    blocks.push({ info: match[1]!, attrs: match[2]!, body: match[3]!, start: match.index, end: match.index + match[0].length });
+    blocks.push({ info: match[1]!, body: match[2]!, start: match.index, end: match.index + match[0].length });
   }
   const lineOf = (offset: number) => markdown.slice(0, offset).split('\n').length;
   const result: ShellBlock[] = [];
@@ -29,8 +27,7 @@ export function extractShellBlocks(markdown: string): ShellBlock[] {
     if (!next || next.info !== 'text' || next.start !== block.end) {
       throw new Error(`the sh block at line ${lineOf(block.start)} is not directly followed by a text block with its output`);
     }
-    const needs = [...block.attrs.matchAll(/needs=(\S+)/g)].map((m) => m[1]!);
-    result.push({ line: lineOf(block.start), commands: block.body, expected: next.body.trimEnd(), needs });
+    result.push({ line: lineOf(block.start), commands: block.body, expected: next.body.trimEnd() });
   });
   return result;
 }

@@ -12,7 +12,8 @@ export interface PlainRoute {
   path: `/${string}`;
   summary: string;
   tag: string;
-  responses: Readonly<Record<number, { description: string; schema: z.ZodType }>>;
+  /** `contentType` defaults to JSON. */
+  responses: Readonly<Record<number, { description: string; schema: z.ZodType; contentType?: string }>>;
 }
 
 export type OpenApiDocument = Record<string, unknown> & { paths: Record<string, Record<string, unknown>> };
@@ -43,6 +44,13 @@ const validationErrorSchema: JsonSchema = {
   required: ['detail', 'issues'],
 };
 
+/** Sent on every procedure answer while rate limiting is on (RATE_LIMIT_ENABLED). */
+const rateLimitHeaders = {
+  'X-RateLimit-Limit': { description: 'Calls admitted per window', schema: { type: 'integer' } },
+  'X-RateLimit-Remaining': { description: 'Calls left in the current window', schema: { type: 'integer' } },
+  'X-RateLimit-Reset': { description: 'Whole seconds until a slot frees', schema: { type: 'integer' } },
+};
+
 const errorResponse = (description: string, schema = 'Error', example?: string) => ({
   description,
   content: {
@@ -67,9 +75,14 @@ const errorResponses = {
   422: errorResponse('The input failed validation', 'ValidationError'),
   429: {
     ...errorResponse('Rate limit exceeded', 'Error', RATE_LIMIT_DETAIL),
-    headers: { 'Retry-After': { description: 'Seconds until a request is admitted', schema: { type: 'integer' } } },
+    headers: {
+      'Retry-After': { description: 'Seconds until a request is admitted', schema: { type: 'integer' } },
+      ...rateLimitHeaders,
+    },
   },
   500: errorResponse('Unexpected server failure', 'Error', 'Internal server error'),
+  502: errorResponse('The identity provider (OIDC mode) cannot be reached or answered something unusable'),
+  503: errorResponse('Rate limiting is unavailable: its store is down and RATE_LIMIT_FAIL_MODE is closed'),
 } as const;
 
 type DocumentedError = keyof typeof errorResponses;
@@ -104,11 +117,13 @@ function operationOf(router: AppRouter, route: RestRoute) {
   const status = route.status ?? 200;
   const errors: DocumentedError[] = [
     ...(route.body ? ([400, 413] as const) : []),
-    ...(route.public ? [] : ([401, 403] as const)),
+    ...(route.public ? [] : ([401] as const)),
+    ...(meta.roles?.length ? ([403] as const) : []),
     ...(route.errors ?? []),
     ...(input ? ([422] as const) : []),
     429,
     500,
+    503,
   ];
   const roles = meta.roles?.length ? `Requires role(s): ${meta.roles.map((role) => `\`${role}\``).join(', ')}.` : undefined;
 
@@ -123,9 +138,9 @@ function operationOf(router: AppRouter, route: RestRoute) {
     responses: {
       [status]:
         status === 204
-          ? { description: 'Success, no content' }
+          ? { description: 'Success, no content', headers: rateLimitHeaders }
           : // A procedure without an output schema still answers JSON; only its shape is undocumented.
-            { description: 'Success', content: { 'application/json': { schema: output ?? {} } } },
+            { description: 'Success', headers: rateLimitHeaders, content: { 'application/json': { schema: output ?? {} } } },
       ...Object.fromEntries(
         [...new Set(errors)].sort((a, b) => a - b).map((code) => [code, { $ref: `#/components/responses/${code}` }]),
       ),
@@ -140,9 +155,9 @@ function plainOperationOf(route: PlainRoute) {
     tags: [route.tag],
     security: [],
     responses: Object.fromEntries(
-      Object.entries(route.responses).map(([status, { description, schema }]) => [
+      Object.entries(route.responses).map(([status, { description, schema, contentType = 'application/json' }]) => [
         status,
-        { description, content: { 'application/json': { schema: toJsonSchema(schema, 'output') } } },
+        { description, content: { [contentType]: { schema: toJsonSchema(schema, 'output') } } },
       ]),
     ),
   };

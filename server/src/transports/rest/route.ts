@@ -16,7 +16,7 @@ export type ProcedurePath = PathsOf<AppRouter['_def']['record']>;
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 export type SuccessStatus = 200 | 201 | 202 | 204;
 /** Error statuses a particular procedure answers beyond those every route documents. */
-export type ProcedureErrorStatus = 401 | 404 | 409;
+export type ProcedureErrorStatus = 401 | 404 | 409 | 502;
 
 export interface RestRoute {
   method: HttpMethod;
@@ -31,7 +31,10 @@ export interface RestRoute {
   status?: SuccessStatus;
   /** Needs no bearer token (login, refresh, logout). */
   public?: boolean;
-  /** E.g. 404 for a missing id, 409 for a duplicate, 401 for a public route that checks credentials. */
+  /**
+   * E.g. 404 for a missing id, 409 for a duplicate, 401 for a public route that checks credentials,
+   * 502 for one that asks the identity provider.
+   */
   errors?: readonly ProcedureErrorStatus[];
   summary: string;
 }
