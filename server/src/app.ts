@@ -29,6 +29,7 @@ import { restRoutes } from './transports/rest/routes';
 import { createSocketGuard } from './transports/socket-guard';
 import { createTrpcHttpHandler, trpcEndpointTemplates } from './transports/trpc-http';
 import { createTrpcWsTransport } from './transports/trpc-ws';
+import { createWebAppHandler, WEB_APP_PATH } from './transports/web-app';
 
 export interface App {
   readonly server: Server;
@@ -88,6 +89,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
   });
   // Built once at start-up: a route naming a missing procedure or field fails here, not at request time.
   const docs = createDocsHandlers(buildOpenApiDocument(appRouter, restRoutes, [healthRoute, metricsRoute], SERVER_VERSION));
+  const webApp = createWebAppHandler();
   const hygiene = createHttpHygiene(config, logger);
   const oidcEndpoints = resources.embeddedIssuer
     ? createOidcEndpoints({
@@ -114,6 +116,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     if (path === '/metrics') return metricsEndpoint;
     if (path === '/openapi.json') return docs.openApi;
     if (path === '/docs' || path.startsWith('/docs/')) return docs.docs;
+    if (path === WEB_APP_PATH || path.startsWith(`${WEB_APP_PATH}/`)) return webApp;
     if (rest.matches(method, path)) return rest.handle;
     return oidcEndpoints?.(path);
   };

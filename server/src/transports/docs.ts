@@ -5,7 +5,7 @@ import { createReadStream } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { sendJson, sendNotFound } from './http-response';
+import { refuseNonGet, sendNotFound } from './http-response';
 
 const swaggerUiDir = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
 
@@ -40,13 +40,6 @@ const INIT = `window.ui = SwaggerUIBundle({
   persistAuthorization: true,
 });
 `;
-
-/** These are read-only resources: anything but GET/HEAD is answered 405 here. */
-function refuseNonGet(req: IncomingMessage, res: ServerResponse): boolean {
-  if (req.method === 'GET' || req.method === 'HEAD') return false;
-  sendJson(res, 405, { detail: 'Method Not Allowed' }, { Allow: 'GET, HEAD' });
-  return true;
-}
 
 function sendText(res: ServerResponse, contentType: string, text: string): void {
   res.writeHead(200, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text) });

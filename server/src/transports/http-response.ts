@@ -1,5 +1,5 @@
 // Small JSON response helpers shared by the plain-HTTP routes.
-import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { ResponseHeaders } from '../trpc/context';
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: OutgoingHttpHeaders = {}): void {
@@ -14,6 +14,13 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 
 export function sendNotFound(res: ServerResponse): void {
   sendJson(res, 404, { detail: 'Not Found' });
+}
+
+/** For read-only resources (docs, the web app): anything but GET/HEAD is answered 405; true when it did. */
+export function refuseNonGet(req: IncomingMessage, res: ServerResponse): boolean {
+  if (req.method === 'GET' || req.method === 'HEAD') return false;
+  sendJson(res, 405, { detail: 'Method Not Allowed' }, { Allow: 'GET, HEAD' });
+  return true;
 }
 
 /** The headers a procedure may set on `res`; dropped once the head is sent (a streamed batch answers early). */
