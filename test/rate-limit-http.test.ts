@@ -210,3 +210,23 @@ describe.skipIf(!hasRedis)('rate limiting across processes and outages', () => {
     }
   });
 });
+
+describe('login brute-force limit', () => {
+  it('refuses a username after LOGIN_RATE_LIMIT attempts from one address, even with the right password', async () => {
+    await using server = await startTestServer({
+      driver,
+      env: { RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_PER_MINUTE: '100', LOGIN_RATE_LIMIT: '3' },
+    });
+    const login = async (username: string, password: string) =>
+      (
+        await fetch(`${server.url}/login`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ username, password }),
+        })
+      ).status;
+    expect([await login('writer', 'wrong'), await login('writer', 'wrong'), await login('writer', 'wrong')]).toEqual([401, 401, 401]);
+    expect(await login('writer', 'writer')).toBe(429);
+    expect(await login('reader', 'reader')).toBe(200);
+  });
+});

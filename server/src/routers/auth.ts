@@ -20,6 +20,8 @@ async function translated<T>(operation: Promise<T>): Promise<T> {
 
 export const authRouter = router({
   login: publicProcedure
+    // Brute-force guard: a second window per client IP + username (LOGIN_RATE_LIMIT per minute).
+    .meta({ rateLimit: { key: 'login' } })
     .input(loginInput)
     .output(tokenSetSchema)
     .mutation(({ ctx, input }) => translated(ctx.services.auth.login(input.username, input.password))),
