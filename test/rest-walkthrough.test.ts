@@ -1,4 +1,4 @@
-// The curl walk-through of docs/rest.md, executed against a live server process: every block runs,
+// The curl walk-through of README.md, executed against a live server process: every block runs,
 // and its output must match the documented one, so the documentation cannot rot.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extractShellBlocks, matchesExpected, ShellSession } from './helpers/markdown-shell';
 import { spawnServer, type ServerProcess } from './helpers/process';
 
-const DOC = 'docs/rest.md';
+const DOC = 'README.md';
 const DOC_URL = 'http://localhost:8000';
 
 function has(tool: string): boolean {
