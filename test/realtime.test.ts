@@ -2,10 +2,13 @@
 // lastEventId on another instance, fan-out to many subscribers, and the embedded ring buffer.
 import type { AuthorEvent } from '@authors/shared';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createClient } from '@authors/client';
+import { EventSource } from 'eventsource';
 import WebSocket from 'ws';
 import { createTestDatabase, hasPostgres, hasRedis, REDIS_URL, uniqueRedisPrefix } from './helpers/services';
 import { startTestServer, type TestServer } from './helpers/server';
 import { collect } from './helpers/subscriptions';
+import { startTcpProxy } from './helpers/tcp-proxy';
 
 const summary = (items: { data: AuthorEvent }[]) => items.map(({ data }) => `${data.type}:${data.author.name}`);
 const until = (check: () => void) => vi.waitFor(check, { timeout: 10_000, interval: 20 });
@@ -49,13 +52,22 @@ describe.skipIf(!hasPostgres || !hasRedis).each(['ws', 'sse'] as const)('realtim
     expect(feed.errors).toEqual([]);
   });
 
-  it('resumes on the other instance with lastEventId: exactly the missed events, then live ones', async () => {
+  it('resumes on the other instance with lastEventId after its connection is killed: exactly the missed events, then live ones', async () => {
     const writer = await a.clientAs('writer');
-    const firstSubscriber = await a.clientAs('reader', undefined, { subscriptions: transport });
+    // The first subscriber reaches A through a proxy, so the test can kill its connection.
+    await using proxy = await startTcpProxy({ host: '127.0.0.1', port: Number(new URL(a.url).port) });
+    const firstSubscriber = createClient({
+      url: proxy.url(a.url),
+      token: await a.tokenFor('reader'),
+      subscriptions: transport,
+      WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
+      EventSource: EventSource as unknown as typeof globalThis.EventSource,
+    });
     const first = collect<AuthorEvent>((handlers) => firstSubscriber.authors.onChange.subscribe({}, handlers));
     await first.started;
     await writer.authors.create.mutate({ name: `${transport} seen` });
     await until(() => expect(first.items).toHaveLength(1));
+    proxy.cut();
     first.stop();
     const lastEventId = first.items[0]!.id;
 
@@ -72,6 +84,7 @@ describe.skipIf(!hasPostgres || !hasRedis).each(['ws', 'sse'] as const)('realtim
     // Give a duplicate the chance to show up before asserting there is none.
     await new Promise((resolve) => setTimeout(resolve, 200));
     resumed.stop();
+    expect(first.items).toHaveLength(1); // its connection was gone for the three changes
     expect(summary(resumed.items)).toEqual([
       `created:${transport} missed 1`,
       `created:${transport} missed 2`,
