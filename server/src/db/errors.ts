@@ -6,7 +6,8 @@ const UNIQUE_VIOLATION = '23505';
 /**
  * The database did not answer, as opposed to refusing a statement: SQLSTATE class 08 (connection
  * exception), 57P01–57P03 (server shutting down / starting), 53300 (too many connections), postgres.js's
- * own connection codes and the socket errors it passes through.
+ * own connection codes and the socket errors it passes through. Not CONNECTION_ENDED: that is this
+ * process having closed its own pool, a bug rather than an outage.
  */
 const UNAVAILABLE_CODES = new Set([
   '57P01',
@@ -14,7 +15,6 @@ const UNAVAILABLE_CODES = new Set([
   '57P03',
   '53300',
   'CONNECTION_CLOSED',
-  'CONNECTION_ENDED',
   'CONNECTION_DESTROYED',
   'CONNECT_TIMEOUT',
   'ECONNREFUSED',
