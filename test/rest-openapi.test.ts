@@ -69,7 +69,7 @@ describe('OpenAPI document', () => {
     expect(byId.responses['200']!.content!['application/json'].schema).toMatchObject({
       properties: { created_at: { type: 'string', format: 'date-time' }, updated_at: { type: 'string', format: 'date-time' } },
     });
-    expect(Object.keys(byId.responses)).toEqual(['200', '401', '403', '404', '422', '429', '500']);
+    expect(Object.keys(byId.responses)).toEqual(['200', '401', '403', '404', '422', '429', '500', '503']);
     expect(byId.security).toEqual([{ bearerAuth: [] }]);
     const update = document.paths['/authors/{id}']!.put!;
     expect(update.requestBody!.content['application/json'].schema).toMatchObject({ properties: { name: { type: 'string' } }, required: ['name'] });

@@ -3,6 +3,7 @@
 import type { z } from 'zod';
 import type { AppRouter } from '../../routers';
 import { RATE_LIMIT_DETAIL } from '../rest/errors';
+import { DATABASE_UNAVAILABLE_MESSAGE } from '../../trpc/init';
 import { pathParameters, type HttpMethod, type RestRoute } from '../rest/route';
 import { fieldSchema, procedureSchemas, toJsonSchema, type JsonSchema } from './schemas';
 
@@ -70,6 +71,11 @@ const errorResponses = {
     headers: { 'Retry-After': { description: 'Seconds until a request is admitted', schema: { type: 'integer' } } },
   },
   500: errorResponse('Unexpected server failure', 'Error', 'Internal server error'),
+  503: errorResponse(
+    'A dependency is unavailable (the database; the rate-limit store with RATE_LIMIT_FAIL_MODE=closed): retry later',
+    'Error',
+    DATABASE_UNAVAILABLE_MESSAGE,
+  ),
 } as const;
 
 type DocumentedError = keyof typeof errorResponses;
@@ -109,6 +115,7 @@ function operationOf(router: AppRouter, route: RestRoute) {
     ...(input ? ([422] as const) : []),
     429,
     500,
+    503,
   ];
   const roles = meta.roles?.length ? `Requires role(s): ${meta.roles.map((role) => `\`${role}\``).join(', ')}.` : undefined;
 
