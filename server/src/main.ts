@@ -1,6 +1,7 @@
 // Process entry point: configuration, start-up, signals. Exit 1 on bad config or failed start-up.
 import { createApp } from './app';
 import { ConfigError, loadConfig, type Config } from './config';
+import { isDatabaseUnavailable } from './db/errors';
 import { createLogger } from './observability/logger';
 
 function readConfig(): Config {
@@ -17,6 +18,20 @@ function readConfig(): Config {
 
 const config = readConfig();
 const logger = createLogger(config);
+
+// postgres.js runs an array-type query on each new connection and drops its promise
+// (porsager/postgres#1192): when the database goes away while a connection starts, that rejection is
+// unhandled. The query that needed the connection has its own error; crashing would turn a database
+// blip into an outage. Anything else unhandled is a bug: log it and exit, as Node would.
+process.on('unhandledRejection', (reason) => {
+  if (isDatabaseUnavailable(reason)) {
+    logger.warn({ err: reason }, 'database connection lost while it was starting');
+    return;
+  }
+  logger.fatal({ err: reason }, 'unhandled promise rejection');
+  logger.flush();
+  process.exit(1);
+});
 
 try {
   const app = await createApp(config, logger);

@@ -7,10 +7,14 @@ export interface RawResponse {
   body: string;
 }
 
-/** Sends `chunks` with Transfer-Encoding: chunked (no Content-Length), tolerating the server closing early. */
+/**
+ * Sends `chunks` with Transfer-Encoding: chunked (no Content-Length), tolerating the server closing early.
+ * With `later`, the request stays open after `chunks` until `later` gives the rest of the body (a
+ * request in flight, e.g. across a shutdown signal).
+ */
 export function sendChunked(
   url: string,
-  options: { method: string; headers?: Record<string, string>; chunks: Buffer[] },
+  options: { method: string; headers?: Record<string, string>; chunks: Buffer[]; later?: Promise<Buffer[]> },
 ): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method: options.method, headers: { 'Content-Type': 'application/json', ...options.headers } });
@@ -25,6 +29,9 @@ export function sendChunked(
       if (error.code !== 'EPIPE' && error.code !== 'ECONNRESET') reject(error);
     });
     for (const chunk of options.chunks) req.write(chunk);
-    req.end();
+    void (options.later ?? Promise.resolve([])).then((rest) => {
+      for (const chunk of rest) req.write(chunk);
+      req.end();
+    });
   });
 }

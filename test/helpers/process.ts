@@ -1,11 +1,26 @@
-// Spawns the real server as a child process (`node --import tsx server/src/main.ts`), waits until it
-// logs "server listening", and stops it on dispose. For multi-instance, restart and signal tests.
+// Spawns the real server as a child process (`node --import tsx server/src/main.ts`, or the production
+// bundle `node server/dist/main.js` built by `npm run build`), waits until it logs "server listening",
+// and stops it on dispose. For multi-instance, restart, signal and production tests.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** `source`: TypeScript through tsx (the default); `built`: the bundle `npm run build -w @authors/server` writes. */
+export type ServerEntry = 'source' | 'built';
+
+export interface SpawnOptions {
+  entry?: ServerEntry;
+  timeoutMs?: number;
+}
+
+function serverArgs(entry: ServerEntry = 'source'): string[] {
+  return entry === 'built'
+    ? ['server/dist/main.js']
+    : ['--conditions=@authors/source', '--import', 'tsx', 'server/src/main.ts'];
+}
 
 export interface ServerProcess extends AsyncDisposable {
   child: ChildProcess;
@@ -18,8 +33,11 @@ export interface ServerProcess extends AsyncDisposable {
 }
 
 /** Runs the server with `env` (PORT defaults to 0, rate limiting off unless set) and resolves once it listens. */
-export async function spawnServer(env: Record<string, string>, timeoutMs = 30_000): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--conditions=@authors/source', '--import', 'tsx', 'server/src/main.ts'], {
+export async function spawnServer(
+  env: Record<string, string>,
+  { entry, timeoutMs = 30_000 }: SpawnOptions = {},
+): Promise<ServerProcess> {
+  const child = spawn(process.execPath, serverArgs(entry), {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH,
@@ -69,8 +87,11 @@ export async function spawnServer(env: Record<string, string>, timeoutMs = 30_00
 }
 
 /** Runs the server expecting it to exit by itself (bad config, unreachable database). */
-export async function runServerToExit(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, ['--conditions=@authors/source', '--import', 'tsx', 'server/src/main.ts'], {
+export async function runServerToExit(
+  env: Record<string, string>,
+  { entry }: Pick<SpawnOptions, 'entry'> = {},
+): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, serverArgs(entry), {
     cwd: ROOT,
     env: { PATH: process.env.PATH, NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

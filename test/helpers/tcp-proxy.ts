@@ -7,7 +7,11 @@ export interface TcpProxy extends AsyncDisposable {
   port: number;
   /** `target` with its port replaced by the proxy's, e.g. `redis://127.0.0.1:<port>`. */
   url(target: string): string;
-  /** Destroys every open connection and refuses (accepts and resets) new ones until `restore()`. */
+  /**
+   * Resets (TCP RST) every open connection and refuses (accepts and resets) new ones until `restore()`,
+   * as a dropped link or a stopped service would. A reset, not a clean close: a clean close during a
+   * client's handshake reads as "try again" to some drivers (postgres.js reconnects in a loop).
+   */
   cut(): void;
   restore(): void;
   close(): Promise<void>;
@@ -24,7 +28,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   const server = createServer((client) => {
     track(client);
     if (isCut) {
-      client.destroy();
+      client.resetAndDestroy();
       return;
     }
     const upstream = connect(target.port, target.host);
@@ -59,7 +63,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     },
     cut() {
       isCut = true;
-      for (const socket of sockets) socket.destroy();
+      for (const socket of sockets) socket.resetAndDestroy();
     },
     restore() {
       isCut = false;

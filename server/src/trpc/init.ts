@@ -1,9 +1,10 @@
 // The one tRPC instance: superjson on the wire, typed meta, and an error shape that carries
 // validation issues (for REST 422 and legacy status 2) but never internals.
 import type { Role } from '@authors/shared';
-import { initTRPC } from '@trpc/server';
+import { initTRPC, type TRPCError } from '@trpc/server';
 import superjson from 'superjson';
 import { z } from 'zod';
+import { isDatabaseUnavailable } from '../db/errors';
 import type { Context } from './context';
 
 /**
@@ -25,6 +26,15 @@ export interface Meta {
 }
 
 export const INTERNAL_ERROR_MESSAGE = 'Internal server error';
+export const DATABASE_UNAVAILABLE_MESSAGE = 'Database unavailable, please try again later';
+
+/**
+ * An internal error caused by the database not answering. Its code stays INTERNAL_SERVER_ERROR, but
+ * it is safe to say so (it reveals no internals) and the client can retry: REST answers 503.
+ */
+export function isDatabaseUnavailableError(error: TRPCError): boolean {
+  return error.code === 'INTERNAL_SERVER_ERROR' && isDatabaseUnavailable(error.cause);
+}
 
 /** `per_page: Too small: expected number to be >=1; name: …` — readable in one line. */
 function describeIssues(issues: z.core.$ZodIssue[]): string {
@@ -43,9 +53,11 @@ const t = initTRPC
       const validation = error.cause instanceof z.ZodError ? error.cause : undefined;
       const message = validation
         ? `Invalid data: ${describeIssues(validation.issues)}`
-        : error.code === 'INTERNAL_SERVER_ERROR'
-          ? INTERNAL_ERROR_MESSAGE
-          : shape.message;
+        : isDatabaseUnavailableError(error)
+          ? DATABASE_UNAVAILABLE_MESSAGE
+          : error.code === 'INTERNAL_SERVER_ERROR'
+            ? INTERNAL_ERROR_MESSAGE
+            : shape.message;
       return {
         ...shape,
         message,

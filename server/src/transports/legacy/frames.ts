@@ -9,6 +9,7 @@ import {
 } from '@authors/shared';
 import { getTRPCErrorFromUnknown, type TRPC_ERROR_CODE_KEY } from '@trpc/server';
 import { z } from 'zod';
+import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailableError } from '../../trpc/init';
 
 export type FrameData = Record<string, unknown>;
 
@@ -99,7 +100,7 @@ export function procedureErrorFrame(request: LegacyRequestFrame, error: unknown)
     case 'TOO_MANY_REQUESTS':
       return at(StatusCode.ERROR, 'Rate limit exceeded');
     case 'INTERNAL_SERVER_ERROR':
-      return at(StatusCode.ERROR, 'Internal error');
+      return at(StatusCode.ERROR, isDatabaseUnavailableError(trpcError) ? DATABASE_UNAVAILABLE_MESSAGE : 'Internal error');
     default:
       return at(StatusCode.ERROR, trpcError.message);
   }

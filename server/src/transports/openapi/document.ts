@@ -3,6 +3,7 @@
 import type { z } from 'zod';
 import type { AppRouter } from '../../routers';
 import { RATE_LIMIT_DETAIL } from '../rest/errors';
+import { DATABASE_UNAVAILABLE_MESSAGE } from '../../trpc/init';
 import { pathParameters, type HttpMethod, type RestRoute } from '../rest/route';
 import { fieldSchema, procedureSchemas, toJsonSchema, type JsonSchema } from './schemas';
 
@@ -82,7 +83,11 @@ const errorResponses = {
   },
   500: errorResponse('Unexpected server failure', 'Error', 'Internal server error'),
   502: errorResponse('The identity provider (OIDC mode) cannot be reached or answered something unusable'),
-  503: errorResponse('Rate limiting is unavailable: its store is down and RATE_LIMIT_FAIL_MODE is closed'),
+  503: errorResponse(
+    'A dependency is unavailable (the database; the rate-limit store with RATE_LIMIT_FAIL_MODE=closed): retry later',
+    'Error',
+    DATABASE_UNAVAILABLE_MESSAGE,
+  ),
 } as const;
 
 type DocumentedError = keyof typeof errorResponses;

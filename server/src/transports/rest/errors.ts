@@ -3,7 +3,7 @@ import type { OutgoingHttpHeaders } from 'node:http';
 import type { TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { z } from 'zod';
-import { INTERNAL_ERROR_MESSAGE } from '../../trpc/init';
+import { DATABASE_UNAVAILABLE_MESSAGE, INTERNAL_ERROR_MESSAGE, isDatabaseUnavailableError } from '../../trpc/init';
 
 /** A failure of the adapter itself (bad JSON, oversize body), before any procedure runs. */
 export class RestError extends Error {
@@ -26,7 +26,8 @@ export interface ErrorResponse {
 
 /**
  * Maps a procedure's TRPCError. Invalid input (BAD_REQUEST) is 422 — the client sent data the API
- * cannot accept — with zod's issues when validation found them. Internal errors never leak their message.
+ * cannot accept — with zod's issues when validation found them. Internal errors never leak their message;
+ * an unreachable database is 503 (the server's fault, temporary: retry later).
  */
 export function errorResponseOf(error: TRPCError): ErrorResponse {
   switch (error.code) {
@@ -39,6 +40,9 @@ export function errorResponseOf(error: TRPCError): ErrorResponse {
     case 'TOO_MANY_REQUESTS':
       return { status: 429, body: { detail: RATE_LIMIT_DETAIL }, headers: {} };
     case 'INTERNAL_SERVER_ERROR':
+      if (isDatabaseUnavailableError(error)) {
+        return { status: 503, body: { detail: DATABASE_UNAVAILABLE_MESSAGE }, headers: {} };
+      }
       return { status: 500, body: { detail: INTERNAL_ERROR_MESSAGE }, headers: {} };
     default:
       return { status: getHTTPStatusCodeFromError(error), body: { detail: error.message }, headers: {} };
