@@ -143,8 +143,9 @@ describe('realtime on embedded state', () => {
     );
     const writer = await server.clientAs('writer');
     for (let i = 0; i < 50; i++) await writer.authors.create.mutate({ name: `fan-out ${i}` });
-    await until(() => expect(received.reduce((sum, count) => sum + count, 0)).toBe(50_000));
+    // Generous: on a loaded 2-core machine 50,000 deliveries take a while; speed is the bench's job.
+    await vi.waitFor(() => expect(received.reduce((sum, count) => sum + count, 0)).toBe(50_000), { timeout: 60_000, interval: 50 });
     expect(new Set(received)).toEqual(new Set([50]));
     for (const socket of sockets) socket.close();
-  }, 60_000);
+  }, 150_000);
 });
