@@ -9,6 +9,9 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     pool: 'forks',
+    // Most suites wait on servers, sockets and databases rather than the CPU: run three files at a
+    // time even on two cores (the default would be one).
+    maxWorkers: 3,
     testTimeout: 30_000,
     hookTimeout: 60_000,
     globalSetup: ['test/helpers/global-setup.ts'],
