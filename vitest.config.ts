@@ -9,10 +9,11 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     pool: 'forks',
-    // Most suites wait on servers, sockets and databases rather than the CPU: run three files at a
-    // time even on two cores (the default would be one).
-    maxWorkers: 3,
-    testTimeout: 30_000,
+    // Most suites wait on servers, sockets and databases rather than the CPU: run two files at a
+    // time even on two cores (the default would be one). Deadlines are generous: a spawned server or
+    // a type-check can take a while on a loaded 2-core machine, and speed is measured in bench/.
+    maxWorkers: 2,
+    testTimeout: 90_000,
     hookTimeout: 60_000,
     globalSetup: ['test/helpers/global-setup.ts'],
   },

@@ -48,7 +48,7 @@ describe.skipIf(!hasPostgres || !hasRedis)('production build', () => {
     // No development user exists: admin/admin is refused like any wrong password, and is rate-limited.
     const refused = await trpcLogin(server.url, 'admin', 'admin');
     expect(refused.status).toBe(401);
-    expect(refused.headers.get('X-RateLimit-Limit')).toBe('60');
+    expect(refused.headers.get('X-RateLimit-Limit')).toBe('10'); // the login bucket (LOGIN_RATE_LIMIT) is the tighter one
     expect(await refused.json()).toMatchObject({
       error: { json: { message: 'Invalid user credentials', data: { code: 'UNAUTHORIZED' } } },
     });

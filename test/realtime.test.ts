@@ -129,6 +129,8 @@ describe('realtime on embedded state', () => {
           new Promise<WebSocket>((resolve, reject) => {
             const socket = new WebSocket(url);
             socket.on('message', (raw) => {
+              // tRPC's keep-alive: the server drops a socket that does not answer its PING.
+              if (raw.toString() === 'PING') return socket.send('PONG');
               const message = JSON.parse(raw.toString()) as { result?: { type: string } };
               if (message.result?.type === 'started') resolve(socket);
               if (message.result?.type === 'data') received[index]!++;

@@ -35,7 +35,7 @@ export interface ServerProcess extends AsyncDisposable {
 /** Runs the server with `env` (PORT defaults to 0, rate limiting off unless set) and resolves once it listens. */
 export async function spawnServer(
   env: Record<string, string>,
-  { entry, timeoutMs = 30_000 }: SpawnOptions = {},
+  { entry, timeoutMs = 60_000 }: SpawnOptions = {},
 ): Promise<ServerProcess> {
   const child = spawn(process.execPath, serverArgs(entry), {
     cwd: ROOT,

@@ -16,7 +16,12 @@ export async function openRawTrpcSocket(baseUrl: string, token?: string): Promis
   const closed = new Promise<{ code: number; reason: string }>((resolve) =>
     socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
   );
-  socket.on('message', (raw) => messages.push(JSON.parse(raw.toString())));
+  socket.on('message', (raw) => {
+    const text = raw.toString();
+    // tRPC's keep-alive: the server drops a socket that does not answer its PING.
+    if (text === 'PING') socket.send('PONG');
+    else messages.push(JSON.parse(text));
+  });
   await new Promise<void>((resolve, reject) => {
     socket.once('open', () => resolve());
     socket.once('error', reject);
