@@ -5,10 +5,11 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { answerTo, openLegacySocket } from './helpers/legacy-socket';
 import { startTestServer, type TestServer } from './helpers/server';
+import { hasPostgres } from './helpers/services';
 
 let server: TestServer;
 beforeAll(async () => {
-  server = await startTestServer({ driver: 'pglite' });
+  server = await startTestServer({ driver: hasPostgres ? 'postgres' : 'pglite' });
 });
 afterAll(() => server?.[Symbol.asyncDispose]());
 
