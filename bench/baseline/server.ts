@@ -27,7 +27,7 @@ const jwks = createRemoteJWKSet(new URL(env('JWKS_URL')));
 const sql = postgres(env('DATABASE_URL'), { max: 10, onnotice: () => {} });
 const redis = createRedis({ REDIS_URL: env('REDIS_URL'), REDIS_KEY_PREFIX: env('REDIS_KEY_PREFIX') })!;
 const reader = redis.duplicate();
-await waitForRedis(redis);
+await Promise.all([waitForRedis(redis), waitForRedis(reader)]);
 const limiter = createRedisRateLimiter(redis);
 const LIMIT = 1_000_000_000;
 const STREAM = 'events';
