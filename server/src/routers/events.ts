@@ -5,6 +5,7 @@ import { TRPCError } from '@trpc/server';
 import { EventTooOldError, type StreamEvent } from '../state/event-stream';
 import { followEvents, SubscriberTooSlowError } from '../state/follow-events';
 import type { Context } from '../trpc/context';
+import { shareImmutable } from '../trpc/wire-format';
 
 /**
  * Publishes after the write has committed. A failure is logged, not thrown: the write succeeded and
@@ -26,7 +27,11 @@ export async function* followStream(
 ): AsyncGenerator<StreamEvent> {
   try {
     const stop = signal ? AbortSignal.any([signal, ctx.services.shutdownSignal]) : ctx.services.shutdownSignal;
-    yield* followEvents(ctx.services.events, { lastEventId, signal: stop });
+    // Every subscriber gets the same event object: declared immutable, it is serialized once for all.
+    for await (const entry of followEvents(ctx.services.events, { lastEventId, signal: stop })) {
+      shareImmutable(entry.event);
+      yield entry;
+    }
   } catch (error) {
     if (error instanceof EventTooOldError || error instanceof SubscriberTooSlowError) {
       throw new TRPCError({ code: 'PRECONDITION_FAILED', message: error.message, cause: error });
