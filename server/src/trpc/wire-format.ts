@@ -19,7 +19,8 @@ interface Memo {
 const NOT_TRACKED = Symbol('not tracked');
 const immutable = new WeakSet<object>();
 const memos = new WeakMap<object, Memo>();
-const jsonOfSerialized = new WeakMap<Serialized, string>();
+/** Keyed by the memoized superjson result object, which is what reaches the encoder as `result.data`. */
+const jsonOfSerialized = new WeakMap<object, string>();
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
 
@@ -68,7 +69,7 @@ export const transformer: CombinedDataTransformer = {
 export const wsEncoder = {
   encode(message: unknown): string {
     const result = isObject(message) && isObject(message.result) ? message.result : undefined;
-    const json = result && isObject(result.data) ? jsonOfSerialized.get(result.data as Serialized) : undefined;
+    const json = result && isObject(result.data) ? jsonOfSerialized.get(result.data) : undefined;
     if (json === undefined) return JSON.stringify(message);
     const { result: _result, ...envelope } = message as Record<string, unknown>;
     const { data: _data, ...resultFields } = result!;
