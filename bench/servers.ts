@@ -14,6 +14,11 @@ export interface BenchServer {
   name: 'project' | 'baseline';
   url: string;
   pid: number;
+  /**
+   * Resolves once the server has (nearly) stopped using CPU — e.g. finished pushing a fan-out
+   * backlog to sockets that just closed — so it does not steal CPU from the next measurement.
+   */
+  waitForIdle(): Promise<void>;
   /** A full, blocking garbage collection in the server (through its inspector). */
   collectGarbage(): Promise<void>;
   stop(): Promise<void>;
@@ -58,6 +63,7 @@ export async function startServer(options: {
     name: options.name,
     url,
     pid: child.pid!,
+    waitForIdle: () => waitForIdle(child.pid!),
     collectGarbage: () => collectGarbage(inspector),
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
@@ -80,4 +86,25 @@ async function collectGarbage(inspectorUrl: string): Promise<void> {
     ws.send(JSON.stringify({ id: 1, method: 'HeapProfiler.collectGarbage' }));
   });
   ws.close();
+}
+
+/** CPU time (user + system) a process has used, in clock ticks (Linux). */
+function cpuTicksOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
+}
+
+const IDLE_SAMPLE_MS = 500;
+/** Below 10 % of one core over a sample (ticks are 10 ms). */
+const IDLE_TICKS = 5;
+
+async function waitForIdle(pid: number, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let before = cpuTicksOf(pid);
+  while (Date.now() < deadline) {
+    await sleep(IDLE_SAMPLE_MS);
+    const now = cpuTicksOf(pid);
+    if (now - before <= IDLE_TICKS) return;
+    before = now;
+  }
 }
