@@ -14,6 +14,7 @@ import type { IdentityProvider } from './identity-provider';
 import { createOidcProvider } from './oidc-provider';
 import { loadSigningKeys } from './signing-keys';
 import { createAccessTokenVerifier } from './token-verifier';
+import { cacheVerifiedTokens } from './verified-token-cache';
 
 /** What the embedded issuer's HTTP endpoints publish. */
 export interface EmbeddedIssuerInfo {
@@ -63,12 +64,14 @@ export async function createAuth({ config, db, redis, logger, publicUrl }: AuthD
     });
     embedded = { issuer, jwks: () => keys.jwks };
   }
-  const verify = createAccessTokenVerifier({
-    issuer: provider.issuer,
-    keys: provider.keys,
-    clientId: config.OIDC_CLIENT_ID,
-    audience: config.OIDC_AUDIENCE,
-  });
+  const verify = cacheVerifiedTokens(
+    createAccessTokenVerifier({
+      issuer: provider.issuer,
+      keys: provider.keys,
+      clientId: config.OIDC_CLIENT_ID,
+      audience: config.OIDC_AUDIENCE,
+    }),
+  );
   return {
     service: createAuthService({ provider, verify, sessions: createSessionStore(redis), logger }),
     embedded,

@@ -90,9 +90,9 @@ export const authorsRouter = router({
   onChange: protectedProcedure
     .meta({ roles: ['get-authors'] })
     .input(onChangeInput)
-    .subscription(async function* ({ ctx, input, signal }) {
-      for await (const { id, event } of followStream(ctx, input.lastEventId, signal)) {
-        if (event.type !== 'broadcast') yield tracked(id, event satisfies AuthorEvent);
-      }
-    }),
+    .subscription(({ ctx, input, signal }) =>
+      followStream(ctx, input.lastEventId, signal, ({ id, event }) =>
+        event.type === 'broadcast' ? undefined : tracked(id, event satisfies AuthorEvent),
+      ),
+    ),
 });

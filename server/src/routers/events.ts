@@ -5,6 +5,7 @@ import { TRPCError } from '@trpc/server';
 import { EventTooOldError, type StreamEvent } from '../state/event-stream';
 import { followEvents, SubscriberTooSlowError } from '../state/follow-events';
 import type { Context } from '../trpc/context';
+import { shareImmutable } from '../trpc/wire-format';
 
 /**
  * Publishes after the write has committed. A failure is logged, not thrown: the write succeeded and
@@ -18,19 +19,33 @@ export async function publishEvent(ctx: Context, event: AppEvent): Promise<void>
   }
 }
 
-/** The resumable feed of every event, with stream errors mapped to tRPC errors. */
-export async function* followStream(
+function toTrpcError(error: unknown): unknown {
+  if (error instanceof EventTooOldError || error instanceof SubscriberTooSlowError) {
+    return new TRPCError({ code: 'PRECONDITION_FAILED', message: error.message, cause: error });
+  }
+  return error;
+}
+
+/**
+ * The resumable feed of the events `select` picks (and maps), ending at shutdown, with stream errors
+ * mapped to tRPC errors. Returned as is, with no generator of its own around it, so each delivery
+ * costs one async hop fewer per subscriber.
+ */
+export function followStream<T>(
   ctx: Context,
   lastEventId: string | null | undefined,
   signal: AbortSignal | undefined,
-): AsyncGenerator<StreamEvent> {
-  try {
-    const stop = signal ? AbortSignal.any([signal, ctx.services.shutdownSignal]) : ctx.services.shutdownSignal;
-    yield* followEvents(ctx.services.events, { lastEventId, signal: stop });
-  } catch (error) {
-    if (error instanceof EventTooOldError || error instanceof SubscriberTooSlowError) {
-      throw new TRPCError({ code: 'PRECONDITION_FAILED', message: error.message, cause: error });
-    }
-    throw error;
-  }
+  select: (entry: StreamEvent) => T | undefined,
+): AsyncGenerator<T> {
+  const stop = signal ? AbortSignal.any([signal, ctx.services.shutdownSignal]) : ctx.services.shutdownSignal;
+  return followEvents(ctx.services.events, {
+    lastEventId,
+    signal: stop,
+    // Every subscriber gets the same event object: declared immutable, it is serialized once for all.
+    select(entry) {
+      shareImmutable(entry.event);
+      return select(entry);
+    },
+    mapError: toTrpcError,
+  });
 }

@@ -17,9 +17,9 @@ export const systemRouter = router({
     }),
 
   /** Broadcasts from now on (no replay: a broadcast is a notice, not state). */
-  onBroadcast: protectedProcedure.subscription(async function* ({ ctx, signal }) {
-    for await (const { id, event } of followStream(ctx, undefined, signal)) {
-      if (event.type === 'broadcast') yield tracked(id, event satisfies BroadcastEvent);
-    }
-  }),
+  onBroadcast: protectedProcedure.subscription(({ ctx, signal }) =>
+    followStream(ctx, undefined, signal, ({ id, event }) =>
+      event.type === 'broadcast' ? tracked(id, event satisfies BroadcastEvent) : undefined,
+    ),
+  ),
 });

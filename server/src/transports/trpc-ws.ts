@@ -10,6 +10,7 @@ import { WebSocketServer } from 'ws';
 import { AuthError } from '../auth/errors';
 import type { AuthService } from '../auth/auth-service';
 import type { AppRouter } from '../routers';
+import { wsEncoder } from '../trpc/wire-format';
 import type { ContextFactory } from './context-factory';
 import { CloseCode, cutOffSlowReaders, type SocketGuard } from './socket-guard';
 
@@ -37,6 +38,8 @@ export function createTrpcWsTransport(options: TrpcWsOptions): TrpcWsTransport {
     wss,
     router: options.router,
     keepAlive: { enabled: true, pingMs: PING_MS, pongWaitMs: PONG_WAIT_MS },
+    // Subscription events are serialized once for all subscribers (see trpc/wire-format.ts).
+    experimental_encoder: wsEncoder,
     // Runs once per connection, after the client's connectionParams message.
     async createContext({ req, res: ws, info }) {
       const token = info.connectionParams?.token;

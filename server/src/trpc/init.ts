@@ -1,11 +1,11 @@
-// The one tRPC instance: superjson on the wire, typed meta, and an error shape that carries
-// validation issues (for REST 422 and legacy status 2) but never internals.
+// The one tRPC instance: superjson on the wire (trpc/wire-format.ts), typed meta, and an error shape
+// that carries validation issues (for REST 422 and legacy status 2) but never internals.
 import type { Role } from '@authors/shared';
 import { initTRPC, type TRPCError } from '@trpc/server';
-import superjson from 'superjson';
 import { z } from 'zod';
 import { isDatabaseUnavailable } from '../db/errors';
 import type { Context } from './context';
+import { transformer } from './wire-format';
 
 /**
  * A procedure's own rate limit (DESIGN §6). `key: 'caller'` (the default) replaces the default limit
@@ -47,7 +47,7 @@ const t = initTRPC
   .context<Context>()
   .meta<Meta>()
   .create({
-    transformer: superjson,
+    transformer,
     isDev: false,
     errorFormatter({ shape, error }) {
       const validation = error.cause instanceof z.ZodError ? error.cause : undefined;
