@@ -7,7 +7,7 @@ import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { answerTo, openLegacySocket } from './helpers/legacy-socket';
-import { spawnServer } from './helpers/process';
+import { accessTokenFor, spawnServer } from './helpers/process';
 import { parsePrometheus, valueOf } from './helpers/prometheus';
 import { startTestServer, type TestServer } from './helpers/server';
 import { createTestDatabase, hasPostgres } from './helpers/services';
@@ -92,12 +92,7 @@ describe.skipIf(!hasPostgres)('audit queue on SIGTERM', () => {
     await using database = await createTestDatabase();
     const server = await spawnServer({ DATABASE_URL: database.url });
     await using _server = server;
-    const login = await fetch(`${server.url}/login`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ username: 'writer', password: 'writer' }),
-    });
-    const { access_token: token } = (await login.json()) as { access_token: string };
+    const token = await accessTokenFor(server.url, 'writer');
     const create = (i: number) =>
       fetch(`${server.url}/authors`, {
         method: 'POST',

@@ -2,7 +2,7 @@
 // headers, the 429, batches, what is not limited, two processes sharing one Redis, and the fail modes
 // when Redis is cut by a proxy.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { spawnServer } from './helpers/process';
+import { accessTokenFor, spawnServer } from './helpers/process';
 import { startTestServer, type TestServer } from './helpers/server';
 import { createTestDatabase, hasPostgres, hasRedis, REDIS_URL, uniqueRedisPrefix } from './helpers/services';
 import { stateBackends } from './helpers/state';
@@ -151,13 +151,7 @@ describe.skipIf(!hasRedis)('rate limiting across processes and outages', () => {
     const [a, b] = await Promise.all([spawnServer(env), spawnServer(env)]);
     await using _a = a;
     await using _b = b;
-    const login = await fetch(`${a.url}/trpc/auth.login`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ json: { username: 'reader', password: 'reader' } }),
-    });
-    const { access_token: token } = ((await login.json()) as { result: { data: { json: { access_token: string } } } })
-      .result.data.json;
+    const token = await accessTokenFor(a.url, 'reader');
     const remaining = async (url: string) => {
       const response = await fetch(url + LIST, { headers: { Authorization: `Bearer ${token}` } });
       return [response.status, response.headers.get('X-RateLimit-Remaining')];

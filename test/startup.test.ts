@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { runServerToExit, spawnServer } from './helpers/process';
+import { accessTokenFor, runServerToExit, spawnServer } from './helpers/process';
 
 describe('start-up', () => {
   it('comes up healthy on embedded defaults with no database configured', async () => {
@@ -18,13 +18,7 @@ describe('start-up', () => {
 
   it('finishes an in-flight request on SIGTERM, refuses new connections, and exits 0', async () => {
     await using server = await spawnServer({});
-    const login = await fetch(`${server.url}/trpc/auth.login`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ json: { username: 'writer', password: 'writer' } }),
-    });
-    const token = ((await login.json()) as { result: { data: { json: { access_token: string } } } }).result.data.json
-      .access_token;
+    const token = await accessTokenFor(server.url, 'writer');
     // A request whose body is still arriving when the signal comes.
     const inFlight = request(`${server.url}/trpc/authors.create`, {
       method: 'POST',

@@ -111,3 +111,14 @@ export async function freePort(): Promise<number> {
   await new Promise((resolve) => probe.close(resolve));
   return port;
 }
+
+/** Logs in over HTTP (`POST /login`) — for servers in other processes — and returns the access token. */
+export async function accessTokenFor(url: string, username: string, password = username): Promise<string> {
+  const response = await fetch(`${url}/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
+  if (response.status !== 200) throw new Error(`login as ${username} failed with ${response.status}`);
+  return ((await response.json()) as { access_token: string }).access_token;
+}
