@@ -1,24 +1,16 @@
 // /docs renders in a real browser (Debian's chromium driven by playwright-core): the page lists the
 // author routes, loads nothing from another origin and breaks no rule of the CSP it is served with.
-import { existsSync, mkdirSync } from 'node:fs';
-import { chromium } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { chromiumAvailable, launchChromium } from './helpers/chromium';
 import { startTestServer } from './helpers/server';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) {
-  if (process.env.REQUIRE_SERVICES === '1') throw new Error(`${CHROMIUM} is required (REQUIRE_SERVICES=1): apt-get install -y chromium`);
-  console.warn(`[tests] ${CHROMIUM} is missing (apt-get install -y chromium): the /docs browser test is skipped`);
-}
+const hasChromium = chromiumAvailable('the /docs browser test');
 
 describe.skipIf(!hasChromium)('/docs in headless Chromium', () => {
   it('lists every REST route (and /health, /metrics), from local files only, without CSP violations', async () => {
     await using server = await startTestServer({ driver: 'pglite' });
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 1400 } });
       const requested: string[] = [];
