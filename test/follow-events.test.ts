@@ -1,8 +1,8 @@
 // followEvents selects and maps inside the one generator a subscriber resumes: skipped events still
 // move the resume point, and stream failures reach the consumer through mapError.
-import { describe, expect, it } from 'vitest';
-import { EventTooOldError, type EventStream } from '../server/src/state/event-stream';
-import { followEvents } from '../server/src/state/follow-events';
+import { describe, expect, it, vi } from 'vitest';
+import { EventTooOldError, type EventListener, type EventStream, type StreamEvent } from '../server/src/state/event-stream';
+import { followEvents, followEventsInto } from '../server/src/state/follow-events';
 import { createMemoryEventStream } from '../server/src/state/memory-event-stream';
 
 const broadcast = (message: string) => ({ type: 'broadcast' as const, message, from: 'admin' });
@@ -39,5 +39,31 @@ describe('followEvents', () => {
       mapError: (error) => new Error(`mapped: ${(error as Error).name}`),
     });
     await expect(feed.next()).rejects.toThrow('mapped: EventTooOldError');
+  });
+
+  it('pushes the replay, then the live events held meanwhile, each once and in order', async () => {
+    let live: EventListener = () => {};
+    let answerReplay: (page: StreamEvent[]) => void = () => {};
+    const stream: EventStream = {
+      ...createMemoryEventStream(),
+      listen: (listener) => ((live = listener), () => (live = () => {})),
+      readAfter: () => new Promise((resolve) => (answerReplay = resolve)),
+    };
+    const entry = (n: number): StreamEvent => ({ id: `${n}-0`, event: broadcast(`m${n}`) });
+    const delivered: string[] = [];
+    const stop = followEventsInto(stream, { lastEventId: '1-0', select: ({ id }) => id }, {
+      next: (id) => delivered.push(id),
+      error: (error) => delivered.push(`error ${String(error)}`),
+    });
+    live(entry(3)); // arrives while the backlog is read: held, and also in the replay page
+    live(entry(4));
+    expect(delivered).toEqual([]);
+    answerReplay([entry(2), entry(3)]);
+    await vi.waitFor(() => expect(delivered).toEqual(['2-0', '3-0', '4-0']));
+    live(entry(5));
+    expect(delivered).toEqual(['2-0', '3-0', '4-0', '5-0']);
+    stop();
+    live(entry(6));
+    expect(delivered).toHaveLength(4);
   });
 });

@@ -65,6 +65,9 @@ describe('one call over each transport', () => {
       }
     });
     expect(valueOf(metrics, 'ws_messages_received_total', { transport: 'legacy' })).toBe(1);
+    // connectionParams and the mutation in; its answer out
+    expect(valueOf(metrics, 'ws_messages_received_total', { transport: 'ws' })).toBe(2);
+    expect(valueOf(metrics, 'ws_messages_sent_total', { transport: 'ws' })).toBe(1);
     // auth_ok, the answer, and the broadcast of its own author event
     expect(valueOf(metrics, 'ws_messages_sent_total', { transport: 'legacy' })).toBe(3);
   });

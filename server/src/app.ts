@@ -28,7 +28,7 @@ import { createRestHandler } from './transports/rest/handler';
 import { restRoutes } from './transports/rest/routes';
 import { createSocketGuard } from './transports/socket-guard';
 import { createTrpcHttpHandler, trpcEndpointTemplates } from './transports/trpc-http';
-import { createTrpcWsTransport } from './transports/trpc-ws';
+import { createTrpcWsTransport } from './transports/trpc-ws/transport';
 import { createWebAppHandler, WEB_APP_PATH } from './transports/web-app';
 
 export interface App {
@@ -61,11 +61,13 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
       contexts.forRequest({ req, res, transport: info.type === 'subscription' ? 'sse' : 'http', token: bearerTokenOf(req, info) }),
     maxBodySize: config.MAX_REQUEST_BODY_SIZE,
   });
+  const trpcWsMetrics = connectionMetrics(metrics, 'ws');
   const trpcWs = createTrpcWsTransport({
     router: appRouter,
     contexts,
     auth: services.auth,
-    guard: createSocketGuard({ registry: connections, metrics: connectionMetrics(metrics, 'ws'), logger }),
+    guard: createSocketGuard({ registry: connections, metrics: trpcWsMetrics, logger }),
+    metrics: trpcWsMetrics,
     maxPayload: config.WS_MAX_PAYLOAD,
   });
   const legacyMetrics = connectionMetrics(metrics, 'legacy');

@@ -20,7 +20,7 @@ export async function openRawTrpcSocket(baseUrl: string, token?: string): Promis
     const text = raw.toString();
     // tRPC's keep-alive: the server drops a socket that does not answer its PING.
     if (text === 'PING') socket.send('PONG');
-    else messages.push(JSON.parse(text));
+    else if (text !== 'PONG') messages.push(JSON.parse(text));
   });
   await new Promise<void>((resolve, reject) => {
     socket.once('open', () => resolve());

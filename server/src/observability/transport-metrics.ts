@@ -11,12 +11,15 @@ export interface ConnectionMetrics {
   closed(): void;
   /** One message received from the client. */
   received(): void;
-  /** One message sent to the client. */
-  sent(): void;
+  /** Messages sent to the client (one unless a broadcast counts a batch at once). */
+  sent(count?: number): void;
 }
 
 export function connectionMetrics(metrics: Metrics, transport: Transport): ConnectionMetrics {
   const labels = { transport };
+  // Bound once: a fan-out counts thousands of messages per event, and binding hashes the labels.
+  const received = metrics.wsMessagesReceived.labels(labels);
+  const sent = metrics.wsMessagesSent.labels(labels);
   const accepted: { transport: Transport; status: ConnectionStatus } = { transport, status: 'accepted' };
   const rejected: { transport: Transport; status: ConnectionStatus } = { transport, status: 'rejected' };
   return {
@@ -26,8 +29,8 @@ export function connectionMetrics(metrics: Metrics, transport: Transport): Conne
     },
     rejected: () => metrics.wsConnectionsTotal.inc(rejected),
     closed: () => metrics.wsConnectionsActive.dec(labels),
-    received: () => metrics.wsMessagesReceived.inc(labels),
-    sent: () => metrics.wsMessagesSent.inc(labels),
+    received: () => received.inc(),
+    sent: (count = 1) => sent.inc(count),
   };
 }
 

@@ -3,7 +3,8 @@
 import type { AppEvent } from '@authors/shared';
 import { TRPCError } from '@trpc/server';
 import { EventTooOldError, type StreamEvent } from '../state/event-stream';
-import { followEvents, SubscriberTooSlowError } from '../state/follow-events';
+import { createEventFeed, type EventFeed } from '../state/event-feed';
+import { SubscriberTooSlowError } from '../state/follow-events';
 import type { Context } from '../trpc/context';
 import { shareImmutable } from '../trpc/wire-format';
 
@@ -27,20 +28,19 @@ function toTrpcError(error: unknown): unknown {
 }
 
 /**
- * The resumable feed of the events `select` picks (and maps), ending at shutdown, with stream errors
- * mapped to tRPC errors. Returned as is, with no generator of its own around it, so each delivery
- * costs one async hop fewer per subscriber.
+ * The resumable feed of the events `select` picks (and maps), ending when the subscription stops or
+ * the server shuts down, with stream errors mapped to tRPC errors. Transports pull it or push it
+ * (state/event-feed.ts).
  */
 export function followStream<T>(
   ctx: Context,
   lastEventId: string | null | undefined,
   signal: AbortSignal | undefined,
   select: (entry: StreamEvent) => T | undefined,
-): AsyncGenerator<T> {
-  const stop = signal ? AbortSignal.any([signal, ctx.services.shutdownSignal]) : ctx.services.shutdownSignal;
-  return followEvents(ctx.services.events, {
+): EventFeed<T> {
+  return createEventFeed(ctx.services.events, {
     lastEventId,
-    signal: stop,
+    signal: signal ? AbortSignal.any([signal, ctx.services.shutdownSignal]) : ctx.services.shutdownSignal,
     // Every subscriber gets the same event object: declared immutable, it is serialized once for all.
     select(entry) {
       shareImmutable(entry.event);

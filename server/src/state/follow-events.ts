@@ -1,11 +1,17 @@
 // A resumable feed over the event stream for one subscriber: listen to live events first, then
-// replay the backlog after `lastEventId`, then continue live, skipping anything already yielded.
+// replay the backlog after `lastEventId`, then continue live, skipping anything already delivered.
 // Listening before reading the backlog closes the gap; comparing ids removes the overlap.
+//
+// The core pushes: `followEventsInto` calls the sink from the stream's listener, so a live event
+// reaches a subscriber with one function call — no generator to resume, no promise per delivery.
+// At thousands of subscribers that is most of the cost of a broadcast (bench W4); the WebSocket
+// transport uses it directly. `followEvents` adapts it to an async generator for the consumers that
+// pull (tRPC's SSE responses, server-side callers).
 import { compareEventIds } from './event-id';
 import type { EventStream, StreamEvent } from './event-stream';
 
 const REPLAY_PAGE = 500;
-/** Live events buffered for a subscriber that is not keeping up before it is cut off. */
+/** Events held for one subscriber (live ones during its replay, or unread ones) before it is cut off. */
 const MAX_BUFFERED = 10_000;
 
 export class SubscriberTooSlowError extends Error {
@@ -17,60 +23,106 @@ export class SubscriberTooSlowError extends Error {
 
 export interface FollowOptions<T> {
   lastEventId?: string | null | undefined;
-  signal?: AbortSignal | undefined;
   /**
-   * What to yield for an event, or undefined to skip it (every event still counts for
-   * de-duplication). Selecting here, rather than in a generator wrapped around this one, saves
-   * each subscriber an async hop per event — thousands of hops per event when fanning out.
+   * What to deliver for an event, or undefined to skip it (every event still moves the resume
+   * point). Selecting here, rather than in a layer wrapped around the feed, keeps each delivery
+   * one call.
    */
   select: (entry: StreamEvent) => T | undefined;
+}
+
+export interface FollowSink<T> {
+  next(value: T): void;
+  /** The feed failed (EventTooOldError from the replay, SubscriberTooSlowError); nothing follows. */
+  error(error: unknown): void;
+}
+
+/** Pushes the selected events to `sink` until the returned function is called or `sink.error`. */
+export function followEventsInto<T>(stream: EventStream, options: FollowOptions<T>, sink: FollowSink<T>): () => void {
+  const { select } = options;
+  let last = options.lastEventId ?? undefined;
+  /** Live events that arrive while the backlog is replayed; undefined once live. */
+  let held: StreamEvent[] | undefined = last === undefined ? undefined : [];
+  let stopped = false;
+
+  const deliver = (entry: StreamEvent) => {
+    const selected = select(entry);
+    if (selected !== undefined) sink.next(selected);
+  };
+  const deliverNewer = (entry: StreamEvent) => {
+    if (last !== undefined && compareEventIds(entry.id, last) <= 0) return;
+    last = entry.id;
+    deliver(entry);
+  };
+  const fail = (error: unknown) => {
+    if (stopped) return;
+    stop();
+    sink.error(error);
+  };
+  const stopListening = stream.listen((entry) => {
+    if (!held) return deliver(entry);
+    if (held.length >= MAX_BUFFERED) fail(new SubscriberTooSlowError());
+    else held.push(entry);
+  });
+  const stop = () => {
+    stopped = true;
+    stopListening();
+  };
+
+  if (held) {
+    void (async () => {
+      for (;;) {
+        const page = await stream.readAfter(last!, REPLAY_PAGE);
+        if (stopped) return;
+        for (const entry of page) deliverNewer(entry);
+        if (page.length < REPLAY_PAGE) break;
+      }
+      // Live from here on: the held events are the only ones that can overlap the replay.
+      const overlap = held ?? [];
+      held = undefined;
+      for (const entry of overlap) deliverNewer(entry);
+    })().catch(fail);
+  }
+  return stop;
+}
+
+export interface PullOptions<T> extends FollowOptions<T> {
+  signal?: AbortSignal | undefined;
   /** Turns a failure (EventTooOldError, SubscriberTooSlowError…) into what the consumer should see. */
   mapError?: (error: unknown) => unknown;
 }
 
-export async function* followEvents<T>(stream: EventStream, options: FollowOptions<T>): AsyncGenerator<T> {
-  const { signal, select, mapError = (error: unknown) => error } = options;
-  const buffered: StreamEvent[] = [];
+/** The same feed, pulled: ends when `signal` aborts, throws (mapped) when the feed fails. */
+export async function* followEvents<T>(stream: EventStream, options: PullOptions<T>): AsyncGenerator<T> {
+  const { signal, mapError = (error: unknown) => error } = options;
+  const queue: T[] = [];
+  let failure: { error: unknown } | undefined;
   let wake: (() => void) | undefined;
-  let overflowed = false;
-  const stopListening = stream.listen((entry) => {
-    if (buffered.length >= MAX_BUFFERED) overflowed = true;
-    else buffered.push(entry);
-    wake?.();
+  const stop = followEventsInto(stream, options, {
+    next(value) {
+      if (queue.length >= MAX_BUFFERED) failure ??= { error: new SubscriberTooSlowError() };
+      else queue.push(value);
+      wake?.();
+    },
+    error(error) {
+      failure ??= { error };
+      wake?.();
+    },
   });
   const onAbort = () => wake?.();
   signal?.addEventListener('abort', onAbort);
-
   try {
-    let last = options.lastEventId ?? undefined;
-    if (last !== undefined) {
-      for (;;) {
-        const page = await stream.readAfter(last, REPLAY_PAGE);
-        for (const entry of page) {
-          last = entry.id;
-          const selected = select(entry);
-          if (selected !== undefined) yield selected;
-        }
-        if (page.length < REPLAY_PAGE || signal?.aborted) break;
-      }
-    }
     while (!signal?.aborted) {
-      if (overflowed) throw new SubscriberTooSlowError();
-      const entry = buffered.shift();
-      if (!entry) {
-        await new Promise<void>((resolve) => (wake = resolve));
-        wake = undefined;
+      if (failure) throw mapError(failure.error);
+      if (queue.length > 0) {
+        yield queue.shift()!;
         continue;
       }
-      if (last !== undefined && compareEventIds(entry.id, last) <= 0) continue;
-      last = entry.id;
-      const selected = select(entry);
-      if (selected !== undefined) yield selected;
+      await new Promise<void>((resolve) => (wake = resolve));
+      wake = undefined;
     }
-  } catch (error) {
-    throw mapError(error);
   } finally {
-    stopListening();
+    stop();
     signal?.removeEventListener('abort', onAbort);
   }
 }

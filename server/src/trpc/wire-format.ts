@@ -39,6 +39,11 @@ export function shareImmutable<T extends object>(payload: T): T {
   return payload;
 }
 
+/** True for a payload declared with `shareImmutable`: its wire form may be cached by identity. */
+export function isSharedImmutable(value: unknown): value is object {
+  return isObject(value) && immutable.has(value);
+}
+
 /** tRPC wraps a `tracked(id, data)` value as `{id, data}` before serializing it. */
 function sharedPayloadOf(value: Record<string, unknown>): { payload: object; trackedId: unknown } | undefined {
   if (immutable.has(value)) return { payload: value, trackedId: NOT_TRACKED };

@@ -52,20 +52,26 @@ export function createLegacyTransport(options: LegacyTransportOptions): LegacyTr
   const authTimeoutMs = options.authTimeoutMs ?? AUTH_TIMEOUT_MS;
   const { metrics, logger } = options;
 
-  const send = (ws: WebSocket, payload: string) => {
-    if (ws.readyState !== ws.OPEN) return;
+  /** Writes one frame; false when the socket is closed or was cut off for not reading. */
+  const write = (ws: WebSocket, payload: string | Buffer): boolean => {
+    if (ws.readyState !== ws.OPEN) return false;
     if (ws.bufferedAmount > MAX_BUFFERED_BYTES) {
       ws.terminate();
-      return;
+      return false;
     }
-    ws.send(payload);
-    metrics.sent();
+    ws.send(payload, { binary: false });
+    return true;
+  };
+  const send = (ws: WebSocket, payload: string) => {
+    if (write(ws, payload)) metrics.sent();
   };
 
-  /** Pushes one event to every authenticated socket, serialized once for all of them. */
+  /** Pushes one event to every authenticated socket: serialized and UTF-8 encoded once for all. */
   const broadcast = ({ event }: StreamEvent) => {
-    const frame = JSON.stringify({ pkg_id: 1, req_id: BROADCAST_REQ_ID, data: event });
-    for (const ws of sessions.keys()) send(ws, frame);
+    const frame = Buffer.from(JSON.stringify({ pkg_id: 1, req_id: BROADCAST_REQ_ID, data: event }));
+    let sent = 0;
+    for (const ws of sessions.keys()) if (write(ws, frame)) sent++;
+    metrics.sent(sent);
   };
   const stopBroadcasts = options.events.listen(broadcast);
 

@@ -1,0 +1,106 @@
+// tRPC over WebSocket at /trpc (queries, mutations, subscriptions), sharing the HTTP server's port
+// through the `upgrade` event. The token comes in `connectionParams` (`{ token }`): a missing or bad
+// one closes the socket with 4001, a user over the connection limit gets 1008, and the socket closes
+// with 4001 when the token expires. The protocol itself is served per socket by connection.ts.
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { TRPCError } from '@trpc/server';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { AuthError } from '../../auth/errors';
+import type { AuthService } from '../../auth/auth-service';
+import type { ConnectionMetrics } from '../../observability/transport-metrics';
+import type { AppRouter } from '../../routers';
+import type { ContextFactory } from '../context-factory';
+import { CloseCode, cutOffSlowReaders, TOO_MANY_CONNECTIONS, type SocketGuard } from '../socket-guard';
+import { serveConnection, type ConnectionActivity, type OpenSession } from './connection';
+import { createFrameEncoder } from './frames';
+
+export interface TrpcWsOptions {
+  router: AppRouter;
+  contexts: ContextFactory;
+  auth: Pick<AuthService, 'authenticate'>;
+  guard: SocketGuard;
+  metrics: ConnectionMetrics;
+  maxPayload: number;
+}
+
+export interface TrpcWsTransport {
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  activeConnections(): number;
+  /** Tells every client to reconnect (to another instance), then closes the sockets. */
+  close(): Promise<void>;
+}
+
+/** tRPC's keep-alive: a socket quiet this long gets a PING… */
+const PING_MS = 30_000;
+/** …and is dropped when nothing arrives this long after it. */
+const PONG_WAIT_MS = 10_000;
+const RECONNECT = JSON.stringify({ id: null, method: 'reconnect' });
+
+export function createTrpcWsTransport(options: TrpcWsOptions): TrpcWsTransport {
+  const { router, contexts, auth, guard, metrics } = options;
+  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload });
+  const frames = createFrameEncoder(router._def._config);
+  const connections = new Map<WebSocket, ConnectionActivity>();
+
+  const openSessionFor =
+    (ws: WebSocket, req: IncomingMessage): OpenSession =>
+    async (connectionParams) => {
+      const token = connectionParams?.token;
+      if (!token) {
+        guard.refuse(ws, 'Authentication required');
+        throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Authentication required' });
+      }
+      let user;
+      try {
+        user = await auth.authenticate(token);
+      } catch (error) {
+        const message = error instanceof AuthError ? error.message : 'Invalid token';
+        guard.refuse(ws, message);
+        throw new TRPCError({ code: 'UNAUTHORIZED', message, cause: error });
+      }
+      if (!(await guard.admit(ws, user))) throw new TRPCError({ code: 'FORBIDDEN', message: TOO_MANY_CONNECTIONS });
+      return () => contexts.forConnection(req, 'ws', user);
+    };
+
+  wss.on('connection', (ws: WebSocket, req: IncomingMessage) => {
+    const expectsConnectionParams = new URL(req.url ?? '/', 'http://localhost').searchParams.get('connectionParams') === '1';
+    connections.set(ws, serveConnection(ws, { router, frames, metrics, openSession: openSessionFor(ws, req), expectsConnectionParams }));
+    ws.once('close', () => connections.delete(ws));
+    // An invalid frame is reported as an error event; without a listener it would crash the process.
+    ws.on('error', () => ws.terminate());
+  });
+
+  // One timer for every socket instead of two per socket re-armed on each message.
+  const pingSentAt = new WeakMap<WebSocket, number>();
+  const keepAlive = setInterval(() => {
+    const now = Date.now();
+    for (const [ws, activity] of connections) {
+      const pinged = pingSentAt.get(ws);
+      if (pinged !== undefined && activity.lastMessageAt < pinged) {
+        if (now - pinged >= PONG_WAIT_MS) ws.terminate();
+      } else if (now - activity.lastMessageAt >= PING_MS) {
+        ws.send('PING');
+        pingSentAt.set(ws, now);
+      }
+    }
+  }, PONG_WAIT_MS / 2);
+  keepAlive.unref();
+  const stopCutOff = cutOffSlowReaders(() => wss.clients);
+
+  return {
+    handleUpgrade(req, socket, head) {
+      wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    },
+    activeConnections: () => wss.clients.size,
+    async close() {
+      clearInterval(keepAlive);
+      stopCutOff();
+      for (const ws of wss.clients) {
+        if (ws.readyState === ws.OPEN) ws.send(RECONNECT);
+        ws.close(CloseCode.SERVER_RESTART, 'Server restarting');
+      }
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}
