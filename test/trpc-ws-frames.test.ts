@@ -16,9 +16,9 @@ describe('tRPC-WS frames', () => {
   it('shares one frame per subscription id for an immutable event, equal to the standard encoding', () => {
     const frames = createFrameEncoder(config);
     const shared = shareImmutable(event());
-    const first = frames.data(1, undefined, tracked('5-0', shared));
-    expect(frames.data(1, undefined, tracked('5-0', shared))).toBe(first);
-    const other = frames.data(2, '2.0', tracked('5-0', shared));
+    const first = frames.dataFrames(1, undefined)(tracked('5-0', shared));
+    expect(frames.dataFrames(1, undefined)(tracked('5-0', shared))).toBe(first);
+    const other = frames.dataFrames(2, '2.0')(tracked('5-0', shared));
     expect(other).not.toBe(first);
     expect(JSON.parse(first.toString())).toEqual(standard(1, undefined, '5-0', shared));
     expect(JSON.parse(other.toString())).toEqual(standard(2, '2.0', '5-0', shared));
@@ -29,11 +29,12 @@ describe('tRPC-WS frames', () => {
   it('encodes a payload that is not declared immutable afresh each time', () => {
     const frames = createFrameEncoder(config);
     const mutable = event();
-    const first = frames.data(1, undefined, tracked('6-0', mutable));
+    const frameOf = frames.dataFrames(1, undefined);
+    const first = frameOf(tracked('6-0', mutable));
     mutable.author.name = 'Grace';
-    const second = frames.data(1, undefined, tracked('6-0', mutable));
+    const second = frameOf(tracked('6-0', mutable));
     expect(JSON.parse(second.toString())).toEqual(standard(1, undefined, '6-0', mutable));
     expect(first.toString()).toContain('Ada');
-    expect(frames.data(3, undefined, { plain: true }).toString()).toBe('{"id":3,"result":{"type":"data","data":{"json":{"plain":true}}}}');
+    expect(frames.dataFrames(3, undefined)({ plain: true }).toString()).toBe('{"id":3,"result":{"type":"data","data":{"json":{"plain":true}}}}');
   });
 });

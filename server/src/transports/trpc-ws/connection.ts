@@ -37,6 +37,8 @@ export interface ConnectionActivity {
 }
 
 type Jsonrpc = '2.0' | undefined;
+/** Shared frames are Buffers (encoded once); they still go out as text frames. */
+const TEXT_FRAME = { binary: false } as const;
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
 
@@ -55,7 +57,7 @@ export function serveConnection(ws: WebSocket, options: ConnectionOptions): Conn
 
   const send = (frame: string | Buffer) => {
     if (ws.readyState !== ws.OPEN) return;
-    ws.send(frame, { binary: false });
+    ws.send(frame, TEXT_FRAME);
     metrics.sent();
   };
   const respond = (message: TRPCResponseMessage) => send(frames.encode(message));
@@ -87,14 +89,14 @@ export function serveConnection(ws: WebSocket, options: ConnectionOptions): Conn
   }
 
   /** Iterates a plain async iterable; feeds are attached instead (see the header). */
-  async function iterate(id: RequestId, jsonrpc: Jsonrpc, iterable: AsyncIterable<unknown>, signal: AbortSignal) {
+  async function iterate(iterable: AsyncIterable<unknown>, frameOf: (value: unknown) => string | Buffer, signal: AbortSignal) {
     const iterator = iterable[Symbol.asyncIterator]();
     const aborted = new Promise<'aborted'>((resolve) => signal.addEventListener('abort', () => resolve('aborted'), { once: true }));
     try {
       while (!signal.aborted) {
         const next = await Promise.race([iterator.next(), aborted]);
         if (next === 'aborted' || next.done) break;
-        send(frames.data(id, jsonrpc, next.value));
+        send(frameOf(next.value));
       }
     } finally {
       iterator.return?.().catch(() => {});
@@ -114,10 +116,11 @@ export function serveConnection(ws: WebSocket, options: ConnectionOptions): Conn
       respondError(id, jsonrpc, cause, { type: 'subscription', path, input: undefined, ctx: undefined });
       stopped();
     };
+    const frameOf = frames.dataFrames(id, jsonrpc);
     if (isEventFeed(result)) {
-      result.attach({ next: (value) => send(frames.data(id, jsonrpc, value)), error: failed, complete: stopped });
+      result.attach({ next: (value) => send(frameOf(value)), error: failed, complete: stopped });
     } else {
-      iterate(id, jsonrpc, result, subscription.signal).then(stopped, failed);
+      iterate(result, frameOf, subscription.signal).then(stopped, failed);
     }
   }
 

@@ -14,8 +14,11 @@ type DataResult = TRPCResultMessage<unknown>['result'];
 
 export interface FrameEncoder {
   encode(message: TRPCResponseMessage): string;
-  /** A subscription's `data` frame for `value` (a `tracked(id, data)` envelope or a plain value). */
-  data(id: RequestId, jsonrpc: '2.0' | undefined, value: unknown): string | Buffer;
+  /**
+   * The `data` frames of one subscription: a function from each value (a `tracked(id, data)` envelope
+   * or a plain value) to its frame. Built once per subscription, so a delivery only looks its frame up.
+   */
+  dataFrames(id: RequestId, jsonrpc: '2.0' | undefined): (value: unknown) => string | Buffer;
 }
 
 interface SharedFrames {
@@ -46,16 +49,18 @@ export function createFrameEncoder(config: RouterConfig): FrameEncoder {
 
   return {
     encode,
-    data(id, jsonrpc, value) {
-      if (!isTrackedEnvelope(value) || !isSharedImmutable(value[1])) return encode({ id, jsonrpc, result: resultOf(value) });
-      const frames = sharedFrames(value[0], value[1]);
+    dataFrames(id, jsonrpc) {
       const prefix = `{"id":${JSON.stringify(id)}${jsonrpc ? ',"jsonrpc":"2.0"' : ''}`;
-      let frame = frames.byPrefix.get(prefix);
-      if (!frame) {
-        frame = Buffer.from(prefix + frames.tail);
-        frames.byPrefix.set(prefix, frame);
-      }
-      return frame;
+      return (value) => {
+        if (!isTrackedEnvelope(value) || !isSharedImmutable(value[1])) return encode({ id, jsonrpc, result: resultOf(value) });
+        const frames = sharedFrames(value[0], value[1]);
+        let frame = frames.byPrefix.get(prefix);
+        if (!frame) {
+          frame = Buffer.from(prefix + frames.tail);
+          frames.byPrefix.set(prefix, frame);
+        }
+        return frame;
+      };
     },
   };
 }
