@@ -1,0 +1,58 @@
+// The single-query shortcut of the tRPC-HTTP transport answers exactly what tRPC's own adapter
+// answers for the same request (forced through the adapter with a `trpc-accept` header): status,
+// content type, Vary and body, for successes and for every kind of refusal.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from './helpers/server';
+
+describe('tRPC-HTTP single query', () => {
+  let server: TestServer;
+  const tokens: Record<string, string> = {};
+  beforeAll(async () => {
+    server = await startTestServer({ driver: 'pglite' });
+    for (const user of ['admin', 'nobody']) tokens[user] = await server.tokenFor(user);
+    const admin = server.client(tokens.admin);
+    for (const name of ['John Smith', 'Johnny Cash', 'Jane Doe']) await admin.authors.create.mutate({ name });
+  });
+  afterAll(() => server?.[Symbol.asyncDispose]());
+
+  const input = (value: unknown) => `?input=${encodeURIComponent(JSON.stringify({ json: value }))}`;
+  const cases: [string, string, string | undefined][] = [
+    ['a list', `/trpc/authors.list${input({ name: 'john' })}`, 'admin'],
+    ['a query without input', '/trpc/auth.me', 'admin'],
+    ['a page', `/trpc/authors.paginated${input({ page: 1, per_page: 2 })}`, 'admin'],
+    ['invalid input', `/trpc/authors.list${input({ id: 'seven' })}`, 'admin'],
+    ['a missing author', `/trpc/authors.byId${input({ id: 999 })}`, 'admin'],
+    ['no token', '/trpc/auth.me', undefined],
+    ['a forged token', '/trpc/auth.me', 'forged'],
+    ['a role missing', `/trpc/authors.list${input({})}`, 'nobody'],
+    ['input that is not JSON', '/trpc/authors.list?input=%7Bnot', 'admin'],
+    ['a mutation by GET', `/trpc/authors.create${input({ name: 'x' })}`, 'admin'],
+    ['an unknown procedure', '/trpc/authors.nope', 'admin'],
+  ];
+
+  it.each(cases)('answers %s as the adapter does', async (_label, path, user) => {
+    const authorization = user === 'forged' ? 'Bearer not.a.jwt' : user ? `Bearer ${tokens[user]}` : undefined;
+    const get = async (headers: Record<string, string>) => {
+      const response = await fetch(`${server.url}${path}`, { headers: { ...(authorization ? { Authorization: authorization } : {}), ...headers } });
+      return {
+        status: response.status,
+        contentType: response.headers.get('content-type'),
+        vary: response.headers.get('vary'),
+        allow: response.headers.get('allow'),
+        body: (await response.json()) as unknown,
+      };
+    };
+    const viaAdapter = await get({ 'trpc-accept': 'application/json' });
+    const answer = await get({});
+    expect(answer).toEqual(viaAdapter);
+  });
+
+  it('returns the rows and dates the typed client reads', async () => {
+    const response = await fetch(`${server.url}/trpc/authors.list${input({ name: 'john' })}`, { headers: { Authorization: `Bearer ${tokens.admin}` } });
+    expect(response.status).toBe(200);
+    expect(Number(response.headers.get('content-length'))).toBeGreaterThan(0);
+    const body = (await response.json()) as { result: { data: { json: { name: string }[]; meta: { values: Record<string, string[]> } } } };
+    expect(body.result.data.json.map((author) => author.name)).toEqual(['John Smith', 'Johnny Cash']);
+    expect(body.result.data.meta.values['0.created_at']).toEqual(['Date']);
+  });
+});
