@@ -16,8 +16,11 @@ export interface ContextFactory {
     token: string | undefined;
     res?: ServerResponse;
   }): Promise<Context>;
-  /** A context for one call by an already authenticated user on a long-lived connection. */
-  forConnection(req: IncomingMessage, transport: Transport, user: User): Context;
+  /**
+   * The contexts of the calls an authenticated user makes on one long-lived connection: what is
+   * known about the connection is worked out once, and each call gets its own correlation id.
+   */
+  forConnection(req: IncomingMessage, transport: Transport, user: User): () => Context;
 }
 
 export function createContextFactory(services: Services, trustedProxies: readonly string[]): ContextFactory {
@@ -30,11 +33,10 @@ export function createContextFactory(services: Services, trustedProxies: readonl
         ...(res ? { response: responseHeadersOf(res) } : {}),
       };
     },
-    forConnection: (req, transport, user) => ({
-      services,
-      user,
+    forConnection(req, transport, user) {
+      const connection = describeRequest(req, transport, trustedProxies);
       // Each call on a connection is its own unit in logs and audit rows.
-      request: { ...describeRequest(req, transport, trustedProxies), correlationId: randomUUID() },
-    }),
+      return () => ({ services, user, request: { ...connection, correlationId: randomUUID() } });
+    },
   };
 }

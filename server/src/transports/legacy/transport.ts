@@ -104,7 +104,7 @@ export function createLegacyTransport(options: LegacyTransportOptions): LegacyTr
     session.inFlight++;
     let response: LegacyResponse;
     try {
-      const caller = options.router.createCaller(options.contexts.forConnection(req, 'legacy', session.user));
+      const caller = options.router.createCaller(options.contexts.forConnection(req, 'legacy', session.user)());
       const { data, meta } = await run(caller, request.data);
       response = successFrame(request, data, meta);
     } catch (error) {

@@ -60,7 +60,7 @@ export function createTrpcWsTransport(options: TrpcWsOptions): TrpcWsTransport {
         throw new TRPCError({ code: 'UNAUTHORIZED', message, cause: error });
       }
       if (!(await guard.admit(ws, user))) throw new TRPCError({ code: 'FORBIDDEN', message: TOO_MANY_CONNECTIONS });
-      return () => contexts.forConnection(req, 'ws', user);
+      return contexts.forConnection(req, 'ws', user);
     };
 
   wss.on('connection', (ws: WebSocket, req: IncomingMessage) => {
