@@ -5,10 +5,10 @@
 // tracked envelope `{id, data}`), and the WebSocket encoder splices the memoized JSON text into
 // each subscriber's frame. The frames are byte-for-byte what the standard tRPC encoder writes,
 // except for key order, so the standard client reads them unchanged.
+// Output values are serialized by superjson-fast-path.ts: superjson's result, computed cheaply.
 import type { CombinedDataTransformer } from '@trpc/server';
 import superjson from 'superjson';
-
-type Serialized = ReturnType<typeof superjson.serialize>;
+import { serializeSuperjson, type Serialized } from './superjson-fast-path';
 
 interface Memo {
   /** The tracked event id the payload was wrapped with, or NOT_TRACKED. */
@@ -51,10 +51,10 @@ function sharedPayloadOf(value: Record<string, unknown>): { payload: object; tra
 
 function serialize(value: unknown): Serialized {
   const shared = isObject(value) ? sharedPayloadOf(value) : undefined;
-  if (!shared) return superjson.serialize(value);
+  if (!shared) return serializeSuperjson(value);
   const memo = memos.get(shared.payload);
   if (memo && memo.trackedId === shared.trackedId) return memo.serialized;
-  const serialized = superjson.serialize(value);
+  const serialized = serializeSuperjson(value);
   memos.set(shared.payload, { trackedId: shared.trackedId, serialized });
   jsonOfSerialized.set(serialized, JSON.stringify(serialized));
   return serialized;
