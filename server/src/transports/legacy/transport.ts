@@ -7,6 +7,7 @@ import { BROADCAST_REQ_ID, LegacyCloseCode, StatusCode, type LegacyResponse } fr
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { AuthError } from '../../auth/errors';
 import type { AuthService } from '../../auth/auth-service';
+import { stringifyJson } from '../../json/stringify-json';
 import type { User } from '../../auth/user';
 import type { Logger } from '../../observability/logger';
 import type { ConnectionMetrics } from '../../observability/transport-metrics';
@@ -106,7 +107,7 @@ export function createLegacyTransport(options: LegacyTransportOptions): LegacyTr
     } finally {
       session.inFlight--;
     }
-    send(ws, JSON.stringify(response));
+    send(ws, stringifyJson(response));
   }
 
   wss.on('connection', (ws: WebSocket, req: IncomingMessage) => {
