@@ -3,7 +3,7 @@
 // JSON.stringify converts each Date through Date.prototype.toJSON, a slow call per Date; the Dates
 // are replaced by their ISO strings first (with-iso-dates.ts) and the copy is stringified natively.
 // A body the replacement does not take (undefined, functions, toJSON methods, class instances,
-// non-finite numbers, shared references, cycles…) is stringified as it is, with the same result as before.
+// non-finite numbers, cycles…) is stringified as it is, with the same result or error as before.
 import { NOT_PLAIN, withIsoDates } from './with-iso-dates';
 
 export function stringifyJson(value: unknown): string {

@@ -5,15 +5,19 @@
 // Replacing the Dates first (iso-date-string.ts) and then stringifying natively is 2–3 × faster.
 //
 // Only what can be handled exactly is accepted: plain objects and arrays (no holes, no extra
-// properties), strings, booleans, null, finite numbers other than -0, and valid Dates, each object
-// met once (no shared references, no cycles). Anything else gives NOT_PLAIN, and the caller uses
-// the general serializer. The copy is made on write: objects and arrays holding no Date are reused
-// as they are, not copied.
+// properties), strings, booleans, null, finite numbers other than -0, and valid Dates, nested at
+// most MAX_DEPTH deep (a cycle goes deeper: JSON.stringify refuses it); for superjson, each object
+// met once (it marks shared references). Anything else gives NOT_PLAIN, and the caller uses the
+// general serializer. The copy is made on write: objects and arrays holding no Date are reused as
+// they are, not copied.
 import { isoDateString } from './iso-date-string';
 
 export const NOT_PLAIN: unique symbol = Symbol('not plain data');
 
 type Container = Record<string, unknown> | unknown[];
+
+/** Far deeper than any response; past it the value is a cycle or left to the general serializer. */
+const MAX_DEPTH = 100;
 
 /** Keys superjson refuses (prototype pollution); left to it so that it refuses them as before. */
 const isRefusedKey = (key: string) => key === '__proto__' || key === 'constructor' || key === 'prototype';
@@ -36,19 +40,20 @@ const escapePathKey = (key: string) => (/[.\\]/.test(key) ? key.replace(/\\/g, '
  * (see `Walk.container`); a Date at the root has the path ''.
  */
 export function withIsoDates(value: unknown, datePaths?: string[]): unknown {
-  return new Walk(datePaths).replace(value, undefined);
+  return new Walk(datePaths).replace(value, undefined, 0);
 }
 
 /** `path` undefined is the root: its children's paths are their bare keys. */
 const childPath = (path: string | undefined, key: string) => (path === undefined ? escapePathKey(key) : `${path}.${escapePathKey(key)}`);
 
 class Walk {
+  /** Objects met so far, when recording for superjson; JSON text does not mind shared references. */
   private readonly seen = new Set<object>();
 
   constructor(private readonly datePaths: string[] | undefined) {}
 
   /** `path`: superjson's path of `value` when paths are recorded and `value` is an object. */
-  replace(value: unknown, path: string | undefined): unknown {
+  replace(value: unknown, path: string | undefined, depth: number): unknown {
     switch (typeof value) {
       case 'string':
       case 'boolean':
@@ -61,11 +66,14 @@ class Walk {
       default:
         return NOT_PLAIN;
     }
-    const seenBefore = this.seen.size;
-    if (this.seen.add(value).size === seenBefore) return NOT_PLAIN;
-    if (Array.isArray(value)) return this.container(value, path, true);
+    if (depth > MAX_DEPTH) return NOT_PLAIN;
+    if (this.datePaths) {
+      const seenBefore = this.seen.size;
+      if (this.seen.add(value).size === seenBefore) return NOT_PLAIN;
+    }
+    if (Array.isArray(value)) return this.container(value, path, depth, true);
     const prototype: unknown = Object.getPrototypeOf(value);
-    if (prototype === Object.prototype || prototype === null) return this.container(value as Record<string, unknown>, path, false);
+    if (prototype === Object.prototype || prototype === null) return this.container(value as Record<string, unknown>, path, depth, false);
     if (prototype === Date.prototype) return this.date(value as Date, path);
     return NOT_PLAIN;
   }
@@ -82,7 +90,7 @@ class Walk {
    * where V8 puts array-index keys first. So the Dates directly under an index key (array items,
    * `{"1": date}`) are listed before the others of the same container, which keep their order.
    */
-  private container(source: Container, path: string | undefined, isArray: boolean): unknown {
+  private container(source: Container, path: string | undefined, depth: number, isArray: boolean): unknown {
     const keys = Object.keys(source);
     if (isArray && keys.length !== (source as unknown[]).length) return NOT_PLAIN;
     const paths = this.datePaths;
@@ -93,7 +101,7 @@ class Walk {
       const key = keys[i]!;
       if (isRefusedKey(key)) return NOT_PLAIN;
       const child = (source as Record<string, unknown>)[key];
-      const replaced = this.replace(child, paths && typeof child === 'object' && child !== null ? childPath(path, key) : undefined);
+      const replaced = this.replace(child, paths && typeof child === 'object' && child !== null ? childPath(path, key) : undefined, depth + 1);
       if (replaced === NOT_PLAIN) return NOT_PLAIN;
       if (replaced !== child) {
         copy ??= isArray ? (source as unknown[]).slice(0, i) : copyOfKeys(source as Record<string, unknown>, keys, i);
