@@ -1,17 +1,16 @@
 // `superjson.serialize`, without its general walk for the common case. superjson visits every
 // value through a chain of type checks, registry look-ups and path arrays; for a page of author rows
 // that walk was a third of the project's busy time on tRPC-HTTP reads. Plain data whose only
-// special values are Dates needs none of it: its `json` part is the data with Dates as ISO strings
-// (copied only where a Date is), and `meta.values` marks each Date's path. The result is the very
-// object superjson builds (hence the same JSON text, and the same value after deserialize); any
-// other value (undefined, NaN, -0, ±Infinity, bigint, Map, Set, RegExp, Error, class instances,
-// invalid Dates, shared references) goes to superjson itself.
+// special values are Dates needs none of it: its `json` part is the data with Dates as ISO strings,
+// and `meta.values` marks each Date's path. The result equals what superjson builds (hence the same
+// JSON text, and the same value after deserialize); any other value (undefined, NaN, -0,
+// ±Infinity, bigint, Map, Set, RegExp, Error, class instances, invalid Dates, shared references)
+// goes to superjson itself. This holds for superjson's default instance as this project uses it:
+// no registered classes, symbols or custom transformers (those could claim a plain object, a
+// string or a Date).
 //
 // The `json` part shares the Date-free parts of the value instead of copying them: tRPC
 // stringifies it right away, and nothing writes to it.
-//
-// This holds for superjson's default instance as this project uses it: no registered classes,
-// symbols or custom transformers (those could claim a plain object, a string or a Date).
 import superjson from 'superjson';
 import { NOT_PLAIN, withIsoDates } from '../json/with-iso-dates';
 
