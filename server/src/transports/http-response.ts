@@ -1,9 +1,10 @@
 // Small JSON response helpers shared by the plain-HTTP routes.
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { stringifyJson } from '../json/stringify-json';
 import type { ResponseHeaders } from '../trpc/context';
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: OutgoingHttpHeaders = {}): void {
-  const payload = JSON.stringify(body);
+  const payload = stringifyJson(body);
   res.writeHead(status, {
     ...headers,
     'Content-Type': 'application/json; charset=utf-8',

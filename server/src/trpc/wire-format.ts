@@ -1,14 +1,12 @@
-// superjson on the wire, with one shortcut for fan-out. An event pushed to thousands of subscribers
-// would otherwise be serialized by superjson and then by JSON.stringify once per subscriber — the
-// largest cost of a broadcast. Payloads declared immutable with `shareImmutable` (stream events)
-// are serialized once: the output transformer memoizes their superjson form (also inside tRPC's
-// tracked envelope `{id, data}`), and the WebSocket encoder splices the memoized JSON text into
-// each subscriber's frame. The frames are byte-for-byte what the standard tRPC encoder writes,
-// except for key order, so the standard client reads them unchanged.
+// superjson on the wire (computed by superjson-fast-path.ts), with one shortcut for fan-out. An
+// event pushed to thousands of subscribers would otherwise be serialized once per subscriber — the
+// largest cost of a broadcast. Payloads declared immutable with `shareImmutable` (stream events) are
+// serialized once: the output transformer memoizes their superjson form (also inside tRPC's tracked
+// envelope `{id, data}`) for SSE, and the tRPC-WS transport builds each event's frame once
+// (transports/trpc-ws/frames.ts, which asks `isSharedImmutable`).
 import type { CombinedDataTransformer } from '@trpc/server';
 import superjson from 'superjson';
-
-type Serialized = ReturnType<typeof superjson.serialize>;
+import { serializeSuperjson, type Serialized } from './superjson-fast-path';
 
 interface Memo {
   /** The tracked event id the payload was wrapped with, or NOT_TRACKED. */
@@ -19,8 +17,6 @@ interface Memo {
 const NOT_TRACKED = Symbol('not tracked');
 const immutable = new WeakSet<object>();
 const memos = new WeakMap<object, Memo>();
-/** Keyed by the memoized superjson result object, which is what reaches the encoder as `result.data`. */
-const jsonOfSerialized = new WeakMap<object, string>();
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
 
@@ -56,34 +52,15 @@ function sharedPayloadOf(value: Record<string, unknown>): { payload: object; tra
 
 function serialize(value: unknown): Serialized {
   const shared = isObject(value) ? sharedPayloadOf(value) : undefined;
-  if (!shared) return superjson.serialize(value);
+  if (!shared) return serializeSuperjson(value);
   const memo = memos.get(shared.payload);
   if (memo && memo.trackedId === shared.trackedId) return memo.serialized;
-  const serialized = superjson.serialize(value);
+  const serialized = serializeSuperjson(value);
   memos.set(shared.payload, { trackedId: shared.trackedId, serialized });
-  jsonOfSerialized.set(serialized, JSON.stringify(serialized));
   return serialized;
 }
 
 export const transformer: CombinedDataTransformer = {
   input: superjson,
   output: { serialize, deserialize: superjson.deserialize },
-};
-
-/** JSON text frames, as tRPC's default encoder, reusing the memoized JSON of shared payloads. */
-export const wsEncoder = {
-  encode(message: unknown): string {
-    const result = isObject(message) && isObject(message.result) ? message.result : undefined;
-    const json = result && isObject(result.data) ? jsonOfSerialized.get(result.data) : undefined;
-    if (json === undefined) return JSON.stringify(message);
-    const { result: _result, ...envelope } = message as Record<string, unknown>;
-    const { data: _data, ...resultFields } = result!;
-    // `{"id":1,"result":{"type":"data","id":"…"}}` → insert `,"data":<json>` before the closing braces.
-    const frame = JSON.stringify({ ...envelope, result: resultFields });
-    return `${frame.slice(0, -2)},"data":${json}}}`;
-  },
-  decode(data: unknown): unknown {
-    if (typeof data !== 'string') throw new Error('Expected a JSON text frame');
-    return JSON.parse(data);
-  },
 };

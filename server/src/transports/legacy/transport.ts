@@ -7,6 +7,7 @@ import { BROADCAST_REQ_ID, LegacyCloseCode, StatusCode, type LegacyResponse } fr
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { AuthError } from '../../auth/errors';
 import type { AuthService } from '../../auth/auth-service';
+import { stringifyJson } from '../../json/stringify-json';
 import type { User } from '../../auth/user';
 import type { Logger } from '../../observability/logger';
 import type { ConnectionMetrics } from '../../observability/transport-metrics';
@@ -68,7 +69,7 @@ export function createLegacyTransport(options: LegacyTransportOptions): LegacyTr
 
   /** Pushes one event to every authenticated socket: serialized and UTF-8 encoded once for all. */
   const broadcast = ({ event }: StreamEvent) => {
-    const frame = Buffer.from(JSON.stringify({ pkg_id: 1, req_id: BROADCAST_REQ_ID, data: event }));
+    const frame = Buffer.from(stringifyJson({ pkg_id: 1, req_id: BROADCAST_REQ_ID, data: event }));
     let sent = 0;
     for (const ws of sessions.keys()) if (write(ws, frame)) sent++;
     metrics.sent(sent);
@@ -112,7 +113,7 @@ export function createLegacyTransport(options: LegacyTransportOptions): LegacyTr
     } finally {
       session.inFlight--;
     }
-    send(ws, JSON.stringify(response));
+    send(ws, stringifyJson(response));
   }
 
   wss.on('connection', (ws: WebSocket, req: IncomingMessage) => {
