@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { runServerToExit } from './helpers/process';
 import { runUserCommand } from '../server/src/cli/user-commands';
 import { createUsersRepository } from '../server/src/db/users-repository';
+import { captureLogs } from './helpers/logs';
 import { startTestServer } from './helpers/server';
 import { createTestDatabase, hasPostgres } from './helpers/services';
 
@@ -49,7 +50,8 @@ describe.skipIf(!hasPostgres)('secrets and users', () => {
       output: 'Created user carol (roles: get-authors)\n',
     });
 
-    await using server = await startTestServer({ env: { DATABASE_URL: database.url, LOG_LEVEL: 'trace' }, captureLogs: true });
+    const captured = captureLogs('trace');
+    await using server = await startTestServer({ env: { DATABASE_URL: database.url }, logger: captured.logger });
     expect((await server.login('carol', secret)).token_type).toBe('Bearer');
     await expect(server.login('carol', wrong)).rejects.toMatchObject({ data: { code: 'UNAUTHORIZED' } });
     const tokenEndpoint = `${server.url}/realms/authors/protocol/openid-connect/token`;
@@ -62,7 +64,7 @@ describe.skipIf(!hasPostgres)('secrets and users', () => {
       expect(row.password_hash).toMatch(/^\$scrypt\$ln=15,r=8,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/);
       expect(row.password_hash).not.toContain(row.username);
     }
-    const logs = server.logs();
+    const logs = captured.text();
     expect(logs).toContain('"msg":"login failed"');
     expect(logs).toContain('"username":"carol"');
     expect(logs).not.toContain(secret);

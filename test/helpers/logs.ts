@@ -15,7 +15,7 @@ export interface CapturedLogs {
   lines(): LogLine[];
 }
 
-export function captureLogs(level: 'info' | 'debug' = 'info'): CapturedLogs {
+export function captureLogs(level: 'info' | 'debug' | 'trace' = 'info'): CapturedLogs {
   const chunks: string[] = [];
   const logger = createLogger({ LOG_LEVEL: level, NODE_ENV: 'production' }, { write: (chunk: string) => void chunks.push(chunk) });
   const text = () => chunks.join('');

@@ -16,8 +16,6 @@ export interface TestServer extends AsyncDisposable {
   /** The test database (driver 'postgres'), to inspect rows after the app has closed. */
   databaseUrl: string | undefined;
   client(token?: string, options?: Partial<ClientOptions>): AuthorsClient;
-  /** Every log line so far (empty unless started with `captureLogs`). */
-  logs(): string;
   /** Logs in (dev users' password is their name) and returns the token response. */
   login(username: string, password?: string): Promise<TokenSet>;
   /** An access token for `username` straight from the auth service: no transport, metric or log line sees it. */
@@ -30,10 +28,8 @@ export interface TestServerOptions {
   driver?: Driver;
   /** Extra environment for loadConfig. Rate limiting is off unless a test sets RATE_LIMIT_ENABLED. */
   env?: Record<string, string>;
-  /** Defaults to a silent logger; pass one (e.g. test/helpers/logs.ts) to inspect log lines. */
+  /** Defaults to a silent logger; pass `captureLogs().logger` (test/helpers/logs.ts) to read the lines. */
   logger?: Logger;
-  /** Keep every log line (level trace) for assertions, instead of discarding them. */
-  captureLogs?: boolean;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -45,13 +41,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     ...(database ? { DATABASE_URL: database.url } : {}),
     ...options.env,
   });
-  let logs = '';
-  const logger =
-    options.logger ??
-    (options.captureLogs
-      ? pino({ level: 'trace' }, { write: (line: string) => void (logs += line) })
-      : pino({ level: 'silent' }));
-  const app = await createApp(config, logger);
+  const app = await createApp(config, options.logger ?? pino({ level: 'silent' }));
   const { port } = await app.listen(0, '127.0.0.1');
   const url = `http://127.0.0.1:${port}`;
   const client = (token?: string, clientOptions?: Partial<ClientOptions>) =>
@@ -67,7 +57,6 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     app,
     url,
     databaseUrl: database?.url,
-    logs: () => logs,
     client,
     login,
     tokenFor: async (username, password = username) =>
