@@ -4,6 +4,7 @@
 // counted in app_errors_total; the client only ever sees the generic message (trpc/init.ts).
 // It is the outermost middleware, so it also sees calls refused by rate limiting, auth and RBAC.
 import { callOutcome, errorType, isUnexpected } from '../observability/call-outcome';
+import { unredacted } from '../observability/logger';
 import { middleware } from '../trpc/init';
 
 export const observe = middleware(async ({ ctx, path, type, next }) => {
@@ -31,7 +32,8 @@ export const observe = middleware(async ({ ctx, path, type, next }) => {
     telemetry.metrics.appErrors.inc({ error_type: kind, transport: request.transport });
     telemetry.logger.error({ ...line, err: error }, 'procedure call failed unexpectedly');
   } else {
-    telemetry.logger.info(line, 'procedure call');
+    // Only the fixed fields above: see unredacted(). The error line keeps redaction (it carries `err`).
+    unredacted(telemetry.logger).info(line, 'procedure call');
   }
   return result;
 });
