@@ -203,7 +203,23 @@ describe.skipIf(!hasPostgres)('graceful shutdown', () => {
     await Promise.all(Array.from({ length: 500 }, (_, i) => caller.authors.create({ name: `Author ${i}` })));
     // Plus rows certainly still queued when close() starts.
     for (let i = 0; i < 250; i++) {
-      services.telemetry.audit.record({ user_id: 'u', username: 'late', roles: [], action: 'late', outcome: 'success', transport: 'http' });
+      services.telemetry.audit.record({
+        timestamp: new Date(),
+        user_id: 'u',
+        username: 'late',
+        roles: [],
+        action: 'late',
+        resource: null,
+        outcome: 'success',
+        transport: 'http',
+        ip: null,
+        user_agent: null,
+        correlation_id: null,
+        request_data: null,
+        status_code: null,
+        error_message: null,
+        duration_ms: null,
+      });
     }
     expect(services.telemetry.audit.size).toBeGreaterThanOrEqual(250);
     await server.app.close();

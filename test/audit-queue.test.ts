@@ -74,10 +74,23 @@ describe('redactSecrets', () => {
         when: new Date('2025-01-02T03:04:05Z'),
         tags: new Set(['a']),
         nul: 'a\u0000b',
+        lone: 'a\uD800b\uDC00',
+        pair: '\uD83D\uDE00',
+        'key\u0000': 1,
         inf: Infinity,
         nothing: undefined,
       }),
-    ).toEqual({ big: '12345678901234567890', when: '2025-01-02T03:04:05.000Z', tags: ['a'], nul: 'a\uFFFDb', inf: 'Infinity', nothing: null });
+    ).toEqual({
+      big: '12345678901234567890',
+      when: '2025-01-02T03:04:05.000Z',
+      tags: ['a'],
+      nul: 'a\uFFFDb',
+      lone: 'a\uFFFDb\uFFFD',
+      pair: '\uD83D\uDE00',
+      'key\uFFFD': 1,
+      inf: 'Infinity',
+      nothing: null,
+    });
   });
 
   it('stores a marker instead of anything nested too deep (secrets included)', () => {
@@ -147,6 +160,20 @@ describe.skipIf(!hasPostgres)('audit repository and queue on PostgreSQL', () => 
       const [listed] = (await repository.page({}, 0, 1)).items;
       expect(await repository.byId(listed!.id)).toEqual({ id: listed!.id, ...row({ request_data: { password: REDACTED, deep: [1, { a: null }] } }) });
       expect(await repository.byId(listed!.id + 1000)).toBeUndefined();
+    });
+
+    it('stores text PostgreSQL cannot hold as U+FFFD in every column, instead of failing the batch', async () => {
+      const odd = 'a\u0000b\uD800c';
+      await repository.insertBatch([
+        row({ username: odd, roles: [odd], resource: `authors/${odd}`, user_agent: odd, error_message: odd, request_data: { note: odd } }),
+        row({ username: 'next' }),
+      ]);
+      const stored = 'a\uFFFDb\uFFFDc';
+      const { items } = await repository.page({}, 0, 10); // newest (highest id) first
+      expect(items.map(({ username, roles, resource, user_agent, error_message, request_data }) => ({ username, roles, resource, user_agent, error_message, request_data }))).toEqual([
+        { username: 'next', roles: ['admin'], resource: 'authors', user_agent: 'vitest', error_message: null, request_data: { name: 'x' } },
+        { username: stored, roles: [stored], resource: `authors/${stored}`, user_agent: stored, error_message: stored, request_data: { note: stored } },
+      ]);
     });
   });
 

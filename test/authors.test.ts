@@ -58,6 +58,22 @@ describe.each(drivers)('authors on %s', (driver) => {
     expect(names(await client.authors.list.query({ id: 3, name: 'john' }))).toEqual([]);
   });
 
+  it('lists every field exactly as reading by id does, timestamps to the millisecond', async () => {
+    await createMany(['John Smith', 'Bob']);
+    await server.app.database.db.execute(
+      "UPDATE author SET created_at = '2024-02-29 23:59:58.123456+00', updated_at = '2025-01-01 05:30:00+05:30' WHERE id = 2",
+    );
+    const byId = await Promise.all([1, 2].map((id) => client.authors.byId.query({ id })));
+    expect(await client.authors.list.query()).toEqual(byId);
+    expect(await client.authors.list.query({ id: 2, name: 'o' })).toEqual([byId[1]]);
+    expect(byId[1]).toEqual({
+      id: 2,
+      name: 'Bob',
+      created_at: new Date('2024-02-29T23:59:58.123Z'),
+      updated_at: new Date('2025-01-01T00:00:00.000Z'),
+    });
+  });
+
   it('matches % and _ in a name filter literally', async () => {
     await createMany(['100% Fiction', '1000 Fiction', 'snake_case', 'snakeXcase', 'back\\slash']);
     const names = async (name: string) => (await client.authors.list.query({ name })).map((a) => a.name);

@@ -42,6 +42,15 @@ describe.skipIf(!hasPostgres)('one log line per procedure call', () => {
     });
     expect(line!.durationMs).toEqual(expect.any(Number));
     expect(line).not.toHaveProperty('code');
+    // These lines skip pino's redaction (observability/logger.ts unredacted()): they must hold only these keys.
+    expect(Object.keys(line!).sort()).toEqual(
+      ['correlationId', 'durationMs', 'level', 'msg', 'outcome', 'procedure', 'service', 'time', 'transport', 'type', 'user'],
+    );
+    const requestLines = logs.lines().filter((entry) => entry.correlation_id === 'req-abc.123');
+    expect(requestLines.map((entry) => Object.keys(entry).sort())).toEqual([
+      ['correlation_id', 'duration_ms', 'level', 'method', 'msg', 'path', 'service', 'status', 'time'],
+    ]);
+    expect(requestLines[0]).toMatchObject({ level: 30, msg: 'request completed', method: 'GET', path: '/trpc/authors.list', status: 200 });
   });
 
   it('logs one line per call of a batch, and expected errors at info level with their code', async () => {
@@ -50,7 +59,11 @@ describe.skipIf(!hasPostgres)('one log line per procedure call', () => {
       headers: { 'X-Correlation-ID': 'batch-1', authorization },
     });
     expect(response.status).toBe(207);
-    const lines = logs.lines().filter((line) => line.correlationId === 'batch-1');
+    // The calls of a batch run concurrently: their lines come in the order they finish.
+    const lines = logs
+      .lines()
+      .filter((line) => line.correlationId === 'batch-1')
+      .sort((a, b) => String(a.procedure).localeCompare(String(b.procedure)));
     expect(lines.map(({ level, procedure, outcome, code }) => ({ level, procedure, outcome, code }))).toEqual([
       { level: 30, procedure: 'authors.byId', outcome: 'error', code: 'NOT_FOUND' },
       { level: 30, procedure: 'authors.list', outcome: 'success', code: undefined },

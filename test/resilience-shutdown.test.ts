@@ -1,7 +1,7 @@
 // Graceful shutdown under load, on a real process: SIGTERM while HTTP calls are in flight and
 // WebSocket subscribers are connected. Every started request completes (no reset), every tRPC-WS
-// client is told to reconnect, every audited call is in user_actions, and the process exits 0 before
-// SHUTDOWN_TIMEOUT_MS would have cut anything.
+// client is told to reconnect, every audited call is in user_actions, every log line is written, and
+// the process exits 0 before SHUTDOWN_TIMEOUT_MS would have cut anything.
 import { once } from 'node:events';
 import postgres from 'postgres';
 import { describe, expect, it, vi } from 'vitest';
@@ -73,6 +73,16 @@ describe.skipIf(!hasPostgres)('graceful shutdown under load', () => {
     const [code] = await exited;
     expect(code).toBe(0);
     expect(server.output()).not.toContain('audit rows dropped');
+    // pino writes stdout asynchronously: every line, up to the last one before process.exit, is there.
+    const lines = server
+      .output()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { msg: string; procedure?: string; correlation_id?: string });
+    const callLines = (procedure: string) => lines.filter((line) => line.msg === 'procedure call' && line.procedure === procedure);
+    expect([callLines('authors.list').length, callLines('authors.create').length]).toEqual([COMPLETED_BEFORE, IN_FLIGHT]);
+    expect(lines.filter((line) => line.msg === 'request completed' && line.correlation_id)).toHaveLength(1 + COMPLETED_BEFORE + IN_FLIGHT);
+    expect(lines.at(-1)?.msg).toBe('shutdown complete');
 
     // The audit queue was written before exit: one row per completed authenticated call.
     const sql = postgres(database.url, { max: 1, onnotice: () => {} });

@@ -77,7 +77,7 @@ export async function openResources(config: Config, logger: Logger): Promise<Res
     : createMemoryEventStream();
   const shutdown = new AbortController();
   const services: Services = {
-    authors: withQueryTiming('authors', createAuthorRepository(database.db), metrics),
+    authors: withQueryTiming('authors', createAuthorRepository(database), metrics),
     auth: auth.service,
     auditLogs,
     telemetry,

@@ -1,7 +1,14 @@
 // The author repository: the only place that builds SQL for authors.
+//
+// `list` is the hot read of every transport (100 rows per call in the benchmark), so it skips two
+// per-call costs of drizzle's query builder. Its four shapes (no filter, id, name, both) are built
+// once; the database prepares each as a named server-side statement (one round trip per call, no
+// re-parse, where an ad-hoc drizzle query pays a Parse/Describe round trip first). And rows are
+// mapped here, four known columns, instead of by drizzle's generic per-row mapping: together about
+// 6 % of the main thread's time per call on REST and the legacy protocol.
 import type { Author } from '@authors/shared';
-import { and, asc, count, eq, gt, ilike, sql, type SQL } from 'drizzle-orm';
-import type { AppDatabase } from './database';
+import { and, asc, count, eq, gt, ilike, Placeholder, sql, type SQL } from 'drizzle-orm';
+import type { AppDatabase, Database, RawRow } from './database';
 import { isUniqueViolation } from './errors';
 import { author } from './schema';
 
@@ -37,10 +44,15 @@ export function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (char) => `\\${char}`);
 }
 
+/** `name ILIKE` pattern for a literal, case-insensitive substring. */
+function containsPattern(value: string): string {
+  return `%${escapeLike(value)}%`;
+}
+
 function where(query: AuthorQuery): SQL | undefined {
   return and(
     query.id === undefined ? undefined : eq(author.id, query.id),
-    query.nameContains ? ilike(author.name, `%${escapeLike(query.nameContains)}%`) : undefined,
+    query.nameContains ? ilike(author.name, containsPattern(query.nameContains)) : undefined,
   );
 }
 
@@ -53,9 +65,61 @@ async function rethrowNameTaken<T>(name: string, write: Promise<T>): Promise<T> 
   }
 }
 
-export function createAuthorRepository(db: AppDatabase): AuthorRepository {
+/** Exactly the columns authorOf() maps, in its order. */
+const AUTHOR_COLUMNS = { id: author.id, name: author.name, created_at: author.created_at, updated_at: author.updated_at };
+
+interface ListValues {
+  id: number | undefined;
+  pattern: string | undefined;
+}
+
+/** The `list` statement for one combination of filters, and which value fills each `$n`. */
+function listStatement(db: AppDatabase, byId: boolean, byName: boolean) {
+  const { sql: text, params } = db
+    .select(AUTHOR_COLUMNS)
+    .from(author)
+    .where(
+      and(
+        byId ? eq(author.id, sql.placeholder('id')) : undefined,
+        byName ? ilike(author.name, sql.placeholder('pattern')) : undefined,
+      ),
+    )
+    .orderBy(asc(author.id))
+    .toSQL();
+  const names = params.map((param) => {
+    if (!(param instanceof Placeholder)) throw new Error(`authors.list: unexpected parameter ${String(param)}`);
+    return param.name as keyof ListValues;
+  });
+  // What drizzle's fillPlaceholders() does; calling that one here measured ~40 µs slower per list,
+  // with several times as many old-generation collections (cause not found).
+  return (values: ListValues) => ({ sql: text, params: names.map((name) => values[name]) });
+}
+
+/** A row of AUTHOR_COLUMNS, in that order, as the driver returns it (timestamps as text, or a Date). */
+function authorOf([id, name, createdAt, updatedAt]: RawRow): Author {
   return {
-    list: (query) => db.select().from(author).where(where(query)).orderBy(asc(author.id)),
+    id: id as number,
+    name: name as string,
+    created_at: new Date(createdAt as string | Date),
+    updated_at: new Date(updatedAt as string | Date),
+  };
+}
+
+export function createAuthorRepository({ db, readRows }: Pick<Database, 'db' | 'readRows'>): AuthorRepository {
+  const lists = {
+    all: listStatement(db, false, false),
+    byName: listStatement(db, false, true),
+    byId: listStatement(db, true, false),
+    byIdAndName: listStatement(db, true, true),
+  };
+
+  return {
+    async list({ id, nameContains }) {
+      const pattern = nameContains ? containsPattern(nameContains) : undefined;
+      const statement = id === undefined ? (pattern ? lists.byName : lists.all) : pattern ? lists.byIdAndName : lists.byId;
+      const rows = await readRows(statement({ id, pattern }));
+      return rows.map(authorOf);
+    },
 
     async page(query, offset, limit) {
       const [items, [counted]] = await Promise.all([

@@ -1,11 +1,12 @@
 // Opens the database: postgres.js when DATABASE_URL is set, an in-process PGlite otherwise.
-// Both are wrapped in the same drizzle API, so repositories never know which one they run on.
+// Both are wrapped in the same drizzle API, so repositories never know which one they run on;
+// `readRows` is the one driver-level door, for a hot read that maps its rows itself.
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
-import { sql } from 'drizzle-orm';
+import { DrizzleQueryError, sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
@@ -17,9 +18,24 @@ import * as schema from './schema';
 
 export type AppDatabase = PgDatabase<PgQueryResultHKT, typeof schema>;
 
+/** SQL text with `$n` parameters, built once (drizzle's `.toSQL()`), and one call's values. */
+export interface Statement {
+  sql: string;
+  params: unknown[];
+}
+
+/** A row as the driver returns it: the values in select order (a timestamp may be text or a Date). */
+export type RawRow = unknown[];
+
 export interface Database {
   readonly db: AppDatabase;
   readonly driver: 'postgres' | 'pglite';
+  /**
+   * Runs a read as a server-side prepared statement and returns the driver's rows as arrays,
+   * skipping drizzle's per-row mapping (see authors-repository.ts for why). Fails with a
+   * DrizzleQueryError, like any query through `db`.
+   */
+  readRows(statement: Statement): Promise<RawRow[]>;
   /** Resolves when the database answers `SELECT 1`, rejects otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -53,6 +69,8 @@ async function openPostgres(url: string, migrationsFolder: string): Promise<Data
   return {
     db,
     driver: 'postgres',
+    readRows: (statement) =>
+      queryError(statement, () => client.unsafe(statement.sql, statement.params as never[], { prepare: true }).values()),
     ping: async () => void (await db.execute(sql`SELECT 1`)),
     close: () => client.end({ timeout: 5 }),
   };
@@ -65,9 +83,20 @@ async function openPglite(dataDir: string | undefined, migrationsFolder: string)
   return {
     db,
     driver: 'pglite',
+    readRows: (statement) =>
+      queryError(statement, async () => (await client.query<RawRow>(statement.sql, statement.params, { rowMode: 'array' })).rows),
     ping: async () => void (await db.execute(sql`SELECT 1`)),
     close: () => client.close(),
   };
+}
+
+/** The driver's error wrapped as drizzle wraps it, so logs and error metrics read the same whichever path failed. */
+async function queryError<T>(statement: Statement, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (cause) {
+    throw new DrizzleQueryError(statement.sql, statement.params, cause instanceof Error ? cause : undefined);
+  }
 }
 
 /** `drizzle/` sits at the repository root; walk up from this file (source or built bundle) to find it. */

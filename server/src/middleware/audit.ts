@@ -2,13 +2,15 @@
 // transport: who, what, outcome (success / error / permission_denied), from where, how long, and
 // the input with secrets redacted. The row is queued (observability/audit-queue.ts), never awaited.
 //
-// Place in the chain: after authentication (ctx.user is set by the transport's context) and
-// around the RBAC check, so refused calls are recorded as permission_denied:
+// Place in the call (middleware/call.ts): after authentication (ctx.user is set by the transport's
+// context) and around the RBAC check, so refused calls are recorded as permission_denied:
 //   observe → audit → [rate limit] → rbac → procedure.
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
+import type { TRPCError } from '@trpc/server';
 import { callOutcome, isUnexpected } from '../observability/call-outcome';
 import { redactSecrets } from '../observability/redact';
-import { INTERNAL_ERROR_MESSAGE, middleware } from '../trpc/init';
+import { INTERNAL_ERROR_MESSAGE } from '../trpc/init';
+import type { CallInfo } from './call-info';
 
 const OK = 200;
 
@@ -20,16 +22,17 @@ function resourceOf(path: string, input: unknown): string {
   return typeof id === 'number' || typeof id === 'string' ? `${namespace}/${id}` : namespace;
 }
 
-export const audit = middleware(async ({ ctx, path, getRawInput, next }) => {
-  const { user } = ctx;
-  if (!user) return next();
-  const timestamp = new Date();
-  const start = performance.now();
-  const result = await next();
-  const error = result.ok ? undefined : result.error;
+/** Queues the audit row of a finished call that began at `timestamp`; anonymous calls have none. */
+export async function auditCall(
+  { ctx, path, getRawInput }: CallInfo,
+  error: TRPCError | undefined,
+  timestamp: Date,
+  elapsedMs: number,
+): Promise<void> {
+  const { user, request } = ctx;
+  if (!user) return;
   // Raw input: what the caller sent (already parsed from the wire), before validation.
   const input = await getRawInput().catch(() => undefined);
-  const { request } = ctx;
   ctx.services.telemetry.audit.record({
     timestamp,
     user_id: user.sub,
@@ -46,7 +49,6 @@ export const audit = middleware(async ({ ctx, path, getRawInput, next }) => {
     status_code: error ? getHTTPStatusCodeFromError(error) : OK,
     // Details of unexpected errors stay in the server log (same correlation id), as for clients.
     error_message: error ? (isUnexpected(error) ? INTERNAL_ERROR_MESSAGE : error.message) : null,
-    duration_ms: Math.round(performance.now() - start),
+    duration_ms: Math.round(elapsedMs),
   });
-  return result;
-});
+}

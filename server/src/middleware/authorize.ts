@@ -2,9 +2,11 @@
 // declares in `.meta({ roles })`. UNAUTHORIZED without a valid token (saying why the token was
 // refused, or expired since a long-lived connection opened), FORBIDDEN naming the missing roles otherwise.
 import { TRPCError } from '@trpc/server';
-import { middleware } from '../trpc/init';
+import type { User } from '../auth/user';
+import type { CallInfo } from './call-info';
 
-export const authorize = middleware(({ ctx, meta, next }) => {
+/** The caller, when allowed to make this call; throws UNAUTHORIZED or FORBIDDEN otherwise. */
+export function authorizedUser({ ctx, meta }: Pick<CallInfo, 'ctx' | 'meta'>): User {
   const { user } = ctx;
   if (!user) {
     throw new TRPCError({ code: 'UNAUTHORIZED', message: ctx.authFailure ?? 'Authentication required' });
@@ -18,5 +20,5 @@ export const authorize = middleware(({ ctx, meta, next }) => {
     const noun = missing.length === 1 ? 'role' : 'roles';
     throw new TRPCError({ code: 'FORBIDDEN', message: `Missing required ${noun}: ${missing.join(', ')}` });
   }
-  return next({ ctx: { user } });
-});
+  return user;
+}

@@ -2,15 +2,13 @@
 // and one log line with correlation id, user, procedure, transport, outcome and duration.
 // Unexpected errors (INTERNAL_SERVER_ERROR) are logged here, once, with their cause and stack, and
 // counted in app_errors_total; the client only ever sees the generic message (trpc/init.ts).
-// It is the outermost middleware, so it also sees calls refused by rate limiting, auth and RBAC.
+// It runs outermost (middleware/call.ts), so it also sees calls refused by rate limiting, auth and RBAC.
+import type { TRPCError } from '@trpc/server';
 import { callOutcome, errorType, isUnexpected } from '../observability/call-outcome';
-import { middleware } from '../trpc/init';
+import { unredacted } from '../observability/logger';
+import type { CallInfo } from './call-info';
 
-export const observe = middleware(async ({ ctx, path, type, next }) => {
-  const start = performance.now();
-  const result = await next();
-  const elapsedMs = performance.now() - start;
-  const error = result.ok ? undefined : result.error;
+export function observeCall({ ctx, path, type }: CallInfo, error: TRPCError | undefined, elapsedMs: number): void {
   const outcome = callOutcome(error);
   const { services, request, user } = ctx;
   const { telemetry } = services;
@@ -31,7 +29,7 @@ export const observe = middleware(async ({ ctx, path, type, next }) => {
     telemetry.metrics.appErrors.inc({ error_type: kind, transport: request.transport });
     telemetry.logger.error({ ...line, err: error }, 'procedure call failed unexpectedly');
   } else {
-    telemetry.logger.info(line, 'procedure call');
+    // Only the fixed fields above: see unredacted(). The error line keeps redaction (it carries `err`).
+    unredacted(telemetry.logger).info(line, 'procedure call');
   }
-  return result;
-});
+}

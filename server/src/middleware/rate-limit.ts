@@ -8,7 +8,8 @@ import { TRPCError } from '@trpc/server';
 import { resetSeconds, type RateLimitDecision } from '../state/rate-limiter';
 import type { RateLimitLimits, RateLimitType } from '../state/rate-limiter-guard';
 import type { Context, ResponseHeaders } from '../trpc/context';
-import { middleware, type RateLimitMeta } from '../trpc/init';
+import type { RateLimitMeta } from '../trpc/init';
+import type { CallInfo } from './call-info';
 
 export const RATE_LIMIT_EXCEEDED_MESSAGE = 'Rate limit exceeded';
 export const RATE_LIMIT_UNAVAILABLE_MESSAGE = 'Rate limiting is unavailable, please try again later';
@@ -58,9 +59,10 @@ function setRateLimitHeaders(response: ResponseHeaders, decision: RateLimitDecis
   if (!decision.allowed) response.setHeader('Retry-After', reset);
 }
 
-export const rateLimit = middleware(async ({ ctx, meta, path, getRawInput, next }) => {
+/** Counts the call against its limits; throws TOO_MANY_REQUESTS (or SERVICE_UNAVAILABLE) to refuse it. */
+export async function enforceRateLimit({ ctx, meta, path, getRawInput }: CallInfo): Promise<void> {
   const guard = ctx.services.rateLimits;
-  if (!guard.enabled) return next();
+  if (!guard.enabled) return;
   const own = meta?.rateLimit;
   const limits = [callerLimit(ctx, path, own, guard.limits)];
   if (own?.key === 'login') limits.push(loginLimit(ctx, await getRawInput(), own, guard.limits));
@@ -80,5 +82,4 @@ export const rateLimit = middleware(async ({ ctx, meta, path, getRawInput, next 
   if (tightest && !tightest.allowed) {
     throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: RATE_LIMIT_EXCEEDED_MESSAGE });
   }
-  return next();
-});
+}

@@ -45,3 +45,18 @@ export function createLogger(
   };
   return destination ? pino(options, destination) : pino(options);
 }
+
+const unredactedChildren = new WeakMap<Logger, Logger>();
+
+/**
+ * The same logger without redaction, for the per-request and per-call lines, which are built only
+ * from fixed keys (ids, names, codes, numbers; never a header, body or input). Redaction matches
+ * keys and none of those keys is one it censors, but with wildcard paths pino passes every field of
+ * every line through the redactor: a few percent of the main thread at ~1,000 requests/s.
+ * Never log anything else through it. Cached, so the hot path creates no child per call.
+ */
+export function unredacted(logger: Logger): Logger {
+  let child = unredactedChildren.get(logger);
+  if (!child) unredactedChildren.set(logger, (child = logger.child({}, { redact: [] })));
+  return child;
+}

@@ -1,6 +1,8 @@
 // Makes a copy of request data safe to store in the audit log: values under secret-looking keys
 // (password, token, authorization, client_secret, api keys, cookies…) become "[REDACTED]" at any
-// depth, and everything becomes plain JSON PostgreSQL accepts (no bigint, no NUL characters).
+// depth, and everything becomes plain JSON PostgreSQL accepts (no bigint, no NUL characters, no lone
+// surrogates).
+import { storableText } from '../db/storable-text';
 
 export const REDACTED = '[REDACTED]';
 /** Stored in place of anything nested deeper than MAX_DEPTH (never the value itself). */
@@ -20,8 +22,7 @@ export function redactSecrets(value: unknown, depth = 0): JsonValue {
   if (value === null || value === undefined) return null;
   switch (typeof value) {
     case 'string':
-      // PostgreSQL text and jsonb cannot hold U+0000; one such value would fail the whole batch.
-      return value.includes('\u0000') ? value.replaceAll('\u0000', '\uFFFD') : value;
+      return storableText(value);
     case 'number':
       return Number.isFinite(value) ? value : String(value);
     case 'boolean':
@@ -40,7 +41,7 @@ export function redactSecrets(value: unknown, depth = 0): JsonValue {
   const entries = value instanceof Map ? [...value.entries()] : Object.entries(value);
   const copy: { [key: string]: JsonValue } = {};
   for (const [key, item] of entries) {
-    const name = String(key);
+    const name = storableText(String(key));
     copy[name] = isSecretKey(name) ? REDACTED : redactSecrets(item, depth + 1);
   }
   return copy;

@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import cors from 'cors';
 import type { Config } from '../config';
-import type { Logger } from '../observability/logger';
+import { unredacted, type Logger } from '../observability/logger';
 import { describeRequest } from './request-info';
 import { sendPayloadTooLarge } from './http-response';
 
@@ -62,6 +62,8 @@ export function createHttpHygiene(config: HygieneConfig, logger: Logger): HttpHy
         maxAge: 600,
       })
     : undefined;
+  // The request line holds only the fixed fields below: see unredacted().
+  const requestLog = unredacted(logger);
 
   return (req, res) => {
     const startedAt = process.hrtime.bigint();
@@ -71,7 +73,7 @@ export function createHttpHygiene(config: HygieneConfig, logger: Logger): HttpHy
     // 'close' rather than 'finish': a request the client abandoned is logged too.
     res.once('close', () => {
       const durationMs = Number(process.hrtime.bigint() - startedAt) / 1e6;
-      logger.info(
+      requestLog.info(
         {
           method: req.method,
           path: (req.url ?? '/').split('?', 1)[0],
