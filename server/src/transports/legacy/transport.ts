@@ -17,7 +17,7 @@ import type { ContextFactory } from '../context-factory';
 import { CloseCode, MAX_BUFFERED_BYTES, type SocketGuard } from '../socket-guard';
 import { readAuthFrame } from './auth-frame';
 import { errorFrame, parseRequestFrame, procedureErrorFrame, successFrame, type LegacyRequestFrame } from './frames';
-import { legacyPackages } from './packages';
+import { legacyPackages, type Caller } from './packages';
 
 export interface LegacyTransportOptions {
   router: AppRouter;
@@ -43,7 +43,8 @@ const MAX_IN_FLIGHT = 64;
 const AUTH_OK = JSON.stringify({ type: 'auth_ok' });
 
 interface Session {
-  user: User;
+  /** Runs the pkg_id table's procedures; each call gets its own context (and correlation id). */
+  caller: Caller;
   inFlight: number;
 }
 
@@ -76,7 +77,7 @@ export function createLegacyTransport(options: LegacyTransportOptions): LegacyTr
   };
   const stopBroadcasts = options.events.listen(broadcast);
 
-  async function admit(ws: WebSocket, token: string): Promise<Session | undefined> {
+  async function admit(ws: WebSocket, req: IncomingMessage, token: string): Promise<Session | undefined> {
     let user: User;
     try {
       user = await options.auth.authenticate(token);
@@ -85,14 +86,14 @@ export function createLegacyTransport(options: LegacyTransportOptions): LegacyTr
       return undefined;
     }
     if (!(await options.guard.admit(ws, user))) return undefined;
-    const session: Session = { user, inFlight: 0 };
+    const session: Session = { caller: options.router.createCaller(options.contexts.forConnection(req, 'legacy', user)), inFlight: 0 };
     sessions.set(ws, session);
     ws.once('close', () => sessions.delete(ws));
     send(ws, AUTH_OK);
     return session;
   }
 
-  async function handle(ws: WebSocket, req: IncomingMessage, session: Session, request: LegacyRequestFrame) {
+  async function handle(ws: WebSocket, session: Session, request: LegacyRequestFrame) {
     const run = legacyPackages[request.pkgId];
     if (!run) {
       send(ws, JSON.stringify(errorFrame(request.pkgId, request.reqId, StatusCode.ERROR, 'NOT_FOUND', `No handler found for pkg_id ${request.pkgId}`)));
@@ -105,8 +106,7 @@ export function createLegacyTransport(options: LegacyTransportOptions): LegacyTr
     session.inFlight++;
     let response: LegacyResponse;
     try {
-      const caller = options.router.createCaller(options.contexts.forConnection(req, 'legacy', session.user)());
-      const { data, meta } = await run(caller, request.data);
+      const { data, meta } = await run(session.caller, request.data);
       response = successFrame(request, data, meta);
     } catch (error) {
       response = procedureErrorFrame(request, error);
@@ -118,7 +118,7 @@ export function createLegacyTransport(options: LegacyTransportOptions): LegacyTr
 
   wss.on('connection', (ws: WebSocket, req: IncomingMessage) => {
     const queryToken = new URL(req.url ?? '/', 'http://localhost').searchParams.get('token');
-    let session: Promise<Session | undefined> | undefined = queryToken ? admit(ws, queryToken) : undefined;
+    let session: Promise<Session | undefined> | undefined = queryToken ? admit(ws, req, queryToken) : undefined;
     const timer = queryToken
       ? undefined
       : setTimeout(() => ws.close(LegacyCloseCode.AUTH_TIMEOUT, 'Authentication timeout'), authTimeoutMs);
@@ -134,14 +134,14 @@ export function createLegacyTransport(options: LegacyTransportOptions): LegacyTr
           options.guard.refuse(ws, 'Authentication required');
           return;
         }
-        session = admit(ws, token);
+        session = admit(ws, req, token);
         return;
       }
       void session.then((ready) => {
         if (!ready) return;
         const parsed = parseRequestFrame(text);
         if (!parsed.ok) return send(ws, JSON.stringify(parsed.response));
-        return handle(ws, req, ready, parsed.request);
+        return handle(ws, ready, parsed.request);
       }).catch((error: unknown) => logger.error({ err: error }, 'legacy request failed unexpectedly'));
     });
 
