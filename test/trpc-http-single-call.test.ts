@@ -1,22 +1,23 @@
-// The single-query shortcut of the tRPC-HTTP transport answers exactly what tRPC's own adapter
+// The single-call shortcut of the tRPC-HTTP transport answers exactly what tRPC's own adapter
 // answers for the same request (forced through the adapter with a `trpc-accept` header): status,
-// content type, Vary and body, for successes and for every kind of refusal.
+// content type, Vary and body, for successes and for every kind of refusal, GET queries and POST
+// mutations alike.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './helpers/server';
 
-describe('tRPC-HTTP single query', () => {
+describe('tRPC-HTTP single call', () => {
   let server: TestServer;
   const tokens: Record<string, string> = {};
   beforeAll(async () => {
     server = await startTestServer({ driver: 'pglite' });
-    for (const user of ['admin', 'nobody']) tokens[user] = await server.tokenFor(user);
+    for (const user of ['admin', 'reader', 'nobody']) tokens[user] = await server.tokenFor(user);
     const admin = server.client(tokens.admin);
     for (const name of ['John Smith', 'Johnny Cash', 'Jane Doe']) await admin.authors.create.mutate({ name });
   });
   afterAll(() => server?.[Symbol.asyncDispose]());
 
   const input = (value: unknown) => `?input=${encodeURIComponent(JSON.stringify({ json: value }))}`;
-  const cases: [string, string, string | undefined][] = [
+  const cases: [string, string, string | undefined, string?][] = [
     ['a list', `/trpc/authors.list${input({ name: 'john' })}`, 'admin'],
     ['a query without input', '/trpc/auth.me', 'admin'],
     ['a page', `/trpc/authors.paginated${input({ page: 1, per_page: 2 })}`, 'admin'],
@@ -28,12 +29,27 @@ describe('tRPC-HTTP single query', () => {
     ['input that is not JSON', '/trpc/authors.list?input=%7Bnot', 'admin'],
     ['a mutation by GET', `/trpc/authors.create${input({ name: 'x' })}`, 'admin'],
     ['an unknown procedure', '/trpc/authors.nope', 'admin'],
+    ['a mutation with invalid input', '/trpc/authors.create', 'admin', JSON.stringify({ json: { name: '' } })],
+    ['a mutation conflicting with a row', '/trpc/authors.create', 'admin', JSON.stringify({ json: { name: 'Jane Doe' } })],
+    ['a mutation body that is not JSON', '/trpc/authors.create', 'admin', '{not json'],
+    ['a mutation body without superjson', '/trpc/authors.create', 'admin', '{"name":"x"}'],
+    ['an empty mutation body', '/trpc/authors.create', 'admin', ''],
+    ['a mutation without the role', '/trpc/authors.create', 'reader', JSON.stringify({ json: { name: 'Reader' } })],
+    ['a mutation without a token', '/trpc/authors.create', undefined, JSON.stringify({ json: { name: 'Nobody' } })],
+    ['a query by POST', '/trpc/authors.list', 'admin', JSON.stringify({ json: {} })],
   ];
 
-  it.each(cases)('answers %s as the adapter does', async (_label, path, user) => {
+  it.each(cases)('answers %s as the adapter does', async (_label, path, user, body) => {
     const authorization = user === 'forged' ? 'Bearer not.a.jwt' : user ? `Bearer ${tokens[user]}` : undefined;
     const get = async (headers: Record<string, string>) => {
-      const response = await fetch(`${server.url}${path}`, { headers: { ...(authorization ? { Authorization: authorization } : {}), ...headers } });
+      const response = await fetch(`${server.url}${path}`, {
+        ...(body === undefined ? {} : { method: 'POST', body }),
+        headers: {
+          ...(authorization ? { Authorization: authorization } : {}),
+          ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+          ...headers,
+        },
+      });
       return {
         status: response.status,
         contentType: response.headers.get('content-type'),
@@ -54,5 +70,19 @@ describe('tRPC-HTTP single query', () => {
     const body = (await response.json()) as { result: { data: { json: { name: string }[]; meta: { values: Record<string, string[]> } } } };
     expect(body.result.data.json.map((author) => author.name)).toEqual(['John Smith', 'Johnny Cash']);
     expect(body.result.data.meta.values['0.created_at']).toEqual(['Date']);
+  });
+
+  it('creates through the shortcut and answers what the client reads', async () => {
+    const response = await fetch(`${server.url}/trpc/authors.create`, {
+      method: 'POST',
+      body: JSON.stringify({ json: { name: 'Grace Hopper' } }),
+      headers: { Authorization: `Bearer ${tokens.admin}`, 'Content-Type': 'application/json' },
+    });
+    expect(response.status).toBe(200);
+    expect(Number(response.headers.get('content-length'))).toBeGreaterThan(0);
+    const body = (await response.json()) as { result: { data: { json: { id: number; name: string }; meta: { values: Record<string, string[]> } } } };
+    expect(body.result.data.json.name).toBe('Grace Hopper');
+    expect(body.result.data.meta.values).toEqual({ created_at: ['Date'], updated_at: ['Date'] });
+    expect(await server.client(tokens.admin).authors.byId.query({ id: body.result.data.json.id })).toMatchObject({ name: 'Grace Hopper' });
   });
 });
