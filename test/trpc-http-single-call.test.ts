@@ -84,5 +84,22 @@ describe('tRPC-HTTP single call', () => {
     expect(body.result.data.json.name).toBe('Grace Hopper');
     expect(body.result.data.meta.values).toEqual({ created_at: ['Date'], updated_at: ['Date'] });
     expect(await server.client(tokens.admin).authors.byId.query({ id: body.result.data.json.id })).toMatchObject({ name: 'Grace Hopper' });
+    // The audit middleware reads the input after the procedure did: the body is read once, for both.
+    await server.app.services.telemetry.audit.flush();
+    const { items } = await server.app.services.auditLogs.page({ action: 'authors.create', outcome: 'success' }, 0, 10);
+    expect(items.filter((row) => row.transport === 'http').map((row) => row.request_data)).toContainEqual({ name: 'Grace Hopper' });
+  });
+
+  it('reads the body once when rate limiting reads the input before the procedure (login)', async () => {
+    await using limited = await startTestServer({ driver: 'pglite', env: { RATE_LIMIT_ENABLED: 'true' } });
+    const response = await fetch(`${limited.url}/trpc/auth.login`, {
+      method: 'POST',
+      body: JSON.stringify({ json: { username: 'reader', password: 'reader' } }),
+      headers: { 'Content-Type': 'application/json' },
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-ratelimit-limit')).not.toBeNull();
+    const body = (await response.json()) as { result: { data: { json: { token_type: string } } } };
+    expect(body.result.data.json.token_type).toBe('Bearer');
   });
 });

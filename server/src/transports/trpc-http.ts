@@ -61,7 +61,7 @@ export function createTrpcHttpHandler(options: TrpcHttpOptions): RequestListener
 
   async function answer(req: IncomingMessage, res: ServerResponse, { path, type, readInput }: SingleCall) {
     const ctx = await options.createContext(req, res, { type, connectionParams: null });
-    const getRawInput = async () => {
+    const parseInput = async () => {
       const text = await readInput();
       try {
         return text === undefined ? undefined : config.transformer.input.deserialize(JSON.parse(text));
@@ -69,6 +69,9 @@ export function createTrpcHttpHandler(options: TrpcHttpOptions): RequestListener
         throw new TRPCError({ code: 'BAD_REQUEST', cause });
       }
     };
+    // Middleware (login limits, audit) and the procedure each ask; the body can be read only once.
+    let input: Promise<unknown> | undefined;
+    const getRawInput = () => (input ??= parseInput());
     let status = 200;
     let body: string;
     try {
