@@ -9,12 +9,11 @@
 // feed (state/event-feed.ts) is attached to the socket and pushes prepared frames with plain calls;
 // any other async iterable is still iterated. Each call also gets its own context, so its log line
 // and audit row carry their own correlation id.
-import { callTRPCProcedure, getErrorShape, getTRPCErrorFromUnknown, TRPCError, type ProcedureType } from '@trpc/server';
+import { callTRPCProcedure, getErrorShape, getTRPCErrorFromUnknown, TRPCError, type AnyTRPCRouter, type ProcedureType } from '@trpc/server';
 import { parseConnectionParamsFromUnknown } from '@trpc/server/http';
 import { parseTRPCMessage, type TRPCClientOutgoingMessage, type TRPCResponseMessage } from '@trpc/server/rpc';
 import type { RawData, WebSocket } from 'ws';
 import type { ConnectionMetrics } from '../../observability/transport-metrics';
-import type { AppRouter } from '../../routers';
 import { isEventFeed } from '../../state/event-feed';
 import type { Context } from '../../trpc/context';
 import type { FrameEncoder, RequestId } from './frames';
@@ -23,7 +22,8 @@ import type { FrameEncoder, RequestId } from './frames';
 export type OpenSession = (connectionParams: Partial<Record<string, string>> | null) => Promise<() => Context>;
 
 export interface ConnectionOptions {
-  router: AppRouter;
+  /** Any router whose context is ours (the app's, or a test's). */
+  router: AnyTRPCRouter;
   frames: FrameEncoder;
   metrics: ConnectionMetrics;
   openSession: OpenSession;
