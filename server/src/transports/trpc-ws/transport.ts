@@ -14,6 +14,7 @@ import type { ContextFactory } from '../context-factory';
 import { CloseCode, cutOffSlowReaders, TOO_MANY_CONNECTIONS, type SocketGuard } from '../socket-guard';
 import { serveConnection, type ConnectionActivity, type OpenSession } from './connection';
 import { createFrameEncoder } from './frames';
+import { keepConnectionsAlive } from './keep-alive';
 
 export interface TrpcWsOptions {
   router: AppRouter;
@@ -31,9 +32,8 @@ export interface TrpcWsTransport {
   close(): Promise<void>;
 }
 
-/** tRPC's keep-alive: a socket quiet this long gets a PING… */
+/** tRPC's keep-alive: a socket quiet this long gets a PING, and is dropped when nothing answers in time. */
 const PING_MS = 30_000;
-/** …and is dropped when nothing arrives this long after it. */
 const PONG_WAIT_MS = 10_000;
 const RECONNECT = JSON.stringify({ id: null, method: 'reconnect' });
 
@@ -71,21 +71,7 @@ export function createTrpcWsTransport(options: TrpcWsOptions): TrpcWsTransport {
     ws.on('error', () => ws.terminate());
   });
 
-  // One timer for every socket instead of two per socket re-armed on each message.
-  const pingSentAt = new WeakMap<WebSocket, number>();
-  const keepAlive = setInterval(() => {
-    const now = Date.now();
-    for (const [ws, activity] of connections) {
-      const pinged = pingSentAt.get(ws);
-      if (pinged !== undefined && activity.lastMessageAt < pinged) {
-        if (now - pinged >= PONG_WAIT_MS) ws.terminate();
-      } else if (now - activity.lastMessageAt >= PING_MS) {
-        ws.send('PING');
-        pingSentAt.set(ws, now);
-      }
-    }
-  }, PONG_WAIT_MS / 2);
-  keepAlive.unref();
+  const stopKeepAlive = keepConnectionsAlive(connections, { pingMs: PING_MS, pongWaitMs: PONG_WAIT_MS });
   const stopCutOff = cutOffSlowReaders(() => wss.clients);
 
   return {
@@ -94,7 +80,7 @@ export function createTrpcWsTransport(options: TrpcWsOptions): TrpcWsTransport {
     },
     activeConnections: () => wss.clients.size,
     async close() {
-      clearInterval(keepAlive);
+      stopKeepAlive();
       stopCutOff();
       for (const ws of wss.clients) {
         if (ws.readyState === ws.OPEN) ws.send(RECONNECT);
