@@ -29,6 +29,7 @@ describe('tRPC-HTTP single call', () => {
     ['input that is not JSON', '/trpc/authors.list?input=%7Bnot', 'admin'],
     ['a mutation by GET', `/trpc/authors.create${input({ name: 'x' })}`, 'admin'],
     ['an unknown procedure', '/trpc/authors.nope', 'admin'],
+    ['a path with malformed escapes', '/trpc/%E0%A4%A', 'admin'],
     ['a mutation with invalid input', '/trpc/authors.create', 'admin', JSON.stringify({ json: { name: '' } })],
     ['a mutation conflicting with a row', '/trpc/authors.create', 'admin', JSON.stringify({ json: { name: 'Jane Doe' } })],
     ['a mutation body that is not JSON', '/trpc/authors.create', 'admin', '{not json'],

@@ -132,7 +132,9 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
     observeHttp(req, res, path);
     const handler = route(req.method ?? 'GET', path) ?? ((_, response: ServerResponse) => sendNotFound(response));
-    Promise.resolve(handler(req, res)).catch((error: unknown) => {
+    // Started inside a promise so that a handler throwing synchronously is answered 500 too,
+    // instead of escaping the request listener and taking the process down.
+    new Promise<void>((resolve) => resolve(handler(req, res))).catch((error: unknown) => {
       logger.error(
         { err: error, path, correlation_id: res.getHeader('X-Correlation-ID') },
         'unhandled error in HTTP handler',

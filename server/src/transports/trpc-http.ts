@@ -45,7 +45,8 @@ export function createTrpcHttpHandler(options: TrpcHttpOptions): RequestListener
     if (req.headers['trpc-accept'] !== undefined) return undefined;
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.searchParams.has('batch')) return undefined;
-    const path = decodeURIComponent(url.pathname.slice(BASE_PATH.length));
+    const path = procedurePathOf(url.pathname);
+    if (path === undefined) return undefined; // malformed escapes: the adapter words the error
     const type = typeOf.get(path);
     if (req.method === 'GET' && type === 'query') {
       const input = url.searchParams.get('input');
@@ -97,6 +98,14 @@ interface SingleCall {
   type: 'query' | 'mutation';
   /** The input's JSON text (superjson), read only when the procedure asks for its input. */
   readInput(): Promise<string | undefined>;
+}
+
+function procedurePathOf(pathname: string): string | undefined {
+  try {
+    return decodeURIComponent(pathname.slice(BASE_PATH.length));
+  } catch {
+    return undefined;
+  }
 }
 
 const isJson = (req: IncomingMessage) => req.headers['content-type']?.split(';', 1)[0]?.trim().toLowerCase() === 'application/json';
