@@ -1,4 +1,4 @@
-// The development users of DESIGN §5 (password = name). Created at start-up outside production;
+// The development users (password = name). Created at start-up outside production;
 // in production their presence with those well-known passwords stops the server from starting.
 import { ROLES, type Role } from '@authors/shared';
 import type { UsersRepository } from '../db/users-repository';

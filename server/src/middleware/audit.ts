@@ -1,4 +1,4 @@
-// Records every call made by an authenticated user in the audit log (DESIGN §10), on every
+// Records every call made by an authenticated user in the audit log, on every
 // transport: who, what, outcome (success / error / permission_denied), from where, how long, and
 // the input with secrets redacted. The row is queued (observability/audit-queue.ts), never awaited.
 //

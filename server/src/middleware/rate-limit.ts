@@ -1,4 +1,4 @@
-// Rate limiting of every procedure call on every transport (DESIGN §6, §12), before authentication and
+// Rate limiting of every procedure call on every transport, before authentication and
 // RBAC as in the diagrams: one hit per call (each call of a tRPC batch counts once), keyed
 // `user:<username>` when signed in, else `ip:<client ip>`. Sets X-RateLimit-* (and Retry-After on
 // refusal) where the transport has response headers. Over the limit → TOO_MANY_REQUESTS (HTTP 429);

@@ -1,9 +1,9 @@
-// The Prometheus metrics of DESIGN §12, exact names and labels, in one registry per app instance
+// The Prometheus metrics, exact names and labels, in one registry per app instance
 // (not prom-client's global one, so several in-process servers never collide). Hot-path recording
 // goes through the small recorders beside this file, which reuse label objects.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-/** The transports a procedure can be called over (DESIGN §12 `transport` label values). */
+/** The transports a procedure can be called over (the `transport` label's values). */
 export const TRANSPORTS = ['http', 'rest', 'ws', 'sse', 'legacy'] as const;
 export type Transport = (typeof TRANSPORTS)[number];
 

@@ -7,7 +7,7 @@ import type { ConnectionRegistry, ConnectionRegistryOptions } from './connection
 import type { Redis } from './redis';
 
 const KEY_PREFIX = 'ws:connections:';
-/** Well within the minute DESIGN §6 allows for a crashed instance's entries, with three beats per lifetime. */
+/** Well within the minute allowed for a crashed instance's entries, with three beats per lifetime. */
 const ENTRY_TTL_MS = 30_000;
 const HEARTBEAT_MS = 10_000;
 

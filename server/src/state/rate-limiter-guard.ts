@@ -4,7 +4,7 @@
 import type { Config } from '../config';
 import type { RateLimitDecision, RateLimiter } from './rate-limiter';
 
-/** The `limit_type` label of DESIGN §12. */
+/** The `limit_type` label of `rate_limit_hits_total`. */
 export type RateLimitType = 'per_user' | 'per_ip' | 'websocket' | 'login';
 
 /**

@@ -1,4 +1,4 @@
-// The sliding-window log of DESIGN §6 (ZREMRANGEBYSCORE, ZCARD, ZADD, PEXPIRE) as one Lua script, so a
+// The sliding-window log (ZREMRANGEBYSCORE, ZCARD, ZADD, PEXPIRE) as one Lua script, so a
 // check-and-record is atomic across every instance. Time is Redis's own clock (TIME), so instances
 // with skewed clocks still share one window.
 import { randomBytes } from 'node:crypto';

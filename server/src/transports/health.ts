@@ -1,4 +1,4 @@
-// GET /health: each dependency checked in parallel; 503 when any is unhealthy (DESIGN §9).
+// GET /health: each dependency checked in parallel; 503 when any is unhealthy.
 import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { sendJson } from './http-response';

@@ -10,7 +10,7 @@ import { describeRequest } from './request-info';
 import { sendPayloadTooLarge } from './http-response';
 
 /**
- * DESIGN §12. The CSP allows only this origin's scripts, which is what /docs (swagger-ui served
+ * Sent on every HTTP response. The CSP allows only this origin's scripts, which is what /docs (swagger-ui served
  * from local files) needs; swagger-ui sets inline styles and data: images, hence those two allowances.
  */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {

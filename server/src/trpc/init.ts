@@ -8,7 +8,7 @@ import type { Context } from './context';
 import { transformer } from './wire-format';
 
 /**
- * A procedure's own rate limit (DESIGN §6). `key: 'caller'` (the default) replaces the default limit
+ * A procedure's own rate limit. `key: 'caller'` (the default) replaces the default limit
  * with one counted per caller for this procedure alone; `key: 'login'` adds, on top of the default
  * per-caller limit, one per client IP + the input's `username` against brute force. `limit` defaults
  * to RATE_LIMIT_PER_MINUTE (caller) or LOGIN_RATE_LIMIT (login), `windowSeconds` to 60.

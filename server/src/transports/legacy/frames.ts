@@ -1,4 +1,4 @@
-// Reading request frames and writing response frames of the legacy protocol (DESIGN §7).
+// Reading request frames and writing response frames of the legacy protocol.
 // Every malformed frame gets an answer echoing what could be read; none throws.
 import {
   StatusCode,

@@ -1,4 +1,4 @@
-// How failures look on the REST wire: an HTTP status and a `{"detail": …}` body (DESIGN §8, §12).
+// How failures look on the REST wire: an HTTP status and a `{"detail": …}` body.
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';

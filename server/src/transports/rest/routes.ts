@@ -1,4 +1,4 @@
-// The REST route table (DESIGN §8, §12): each row maps one method + path onto one procedure.
+// The REST route table: each row maps one method + path onto one procedure.
 // The procedures do all the work (validation, auth, limits, audit); a row only says where the input
 // comes from and which status a success answers with. Order does not matter: a literal path
 // segment beats a `{parameter}` (so `/authors/paginated` is not an id).
