@@ -13,6 +13,11 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(payload);
 }
 
+export function sendText(res: ServerResponse, contentType: string, text: string): void {
+  res.writeHead(200, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
 export function sendNotFound(res: ServerResponse): void {
   sendJson(res, 404, { detail: 'Not Found' });
 }

@@ -5,7 +5,7 @@ import type { AppRouter } from '../../routers';
 import { RATE_LIMIT_DETAIL } from '../rest/errors';
 import { DATABASE_UNAVAILABLE_MESSAGE } from '../../trpc/init';
 import { pathParameters, type HttpMethod, type RestRoute } from '../rest/route';
-import { fieldSchema, procedureSchemas, toJsonSchema, type JsonSchema } from './schemas';
+import { fieldSchema, procedureSchemas, toJsonSchema, validationIssueSchema, rolesSentence, type JsonSchema } from '../procedure-schemas';
 
 /** A route served outside the procedures (e.g. /health), documented from the zod schemas of its answers. */
 export interface PlainRoute {
@@ -28,19 +28,7 @@ const validationErrorSchema: JsonSchema = {
   type: 'object',
   properties: {
     detail: { type: 'string' },
-    issues: {
-      type: 'array',
-      description: 'zod issues: where (path) and why (code, message) the input was rejected',
-      items: {
-        type: 'object',
-        properties: {
-          code: { type: 'string' },
-          path: { type: 'array', items: { type: ['string', 'integer'] } },
-          message: { type: 'string' },
-        },
-        required: ['code', 'path', 'message'],
-      },
-    },
+    issues: { type: 'array', items: toJsonSchema(validationIssueSchema, 'output') },
   },
   required: ['detail', 'issues'],
 };
@@ -130,7 +118,7 @@ function operationOf(router: AppRouter, route: RestRoute) {
     500,
     503,
   ];
-  const roles = meta.roles?.length ? `Requires role(s): ${meta.roles.map((role) => `\`${role}\``).join(', ')}.` : undefined;
+  const roles = rolesSentence(meta.roles);
 
   return {
     operationId: route.procedure,
