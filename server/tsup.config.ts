@@ -1,4 +1,12 @@
+import { cpSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { defineConfig } from 'tsup';
+import {
+  ASYNCAPI_RENDERER_FILES,
+  ASYNCAPI_RENDERER_PACKAGE,
+  BUNDLED_RENDERER_DIR,
+} from './src/transports/asyncapi/renderer';
 
 // The production build: one ESM bundle of the server (dist/main.js) with the workspace's own source
 // (@authors/shared) inlined and every npm dependency left external, resolved from node_modules at run
@@ -15,4 +23,11 @@ export default defineConfig({
     options.conditions = ['@authors/source'];
   },
   noExternal: ['@authors/shared'],
+  // The /asyncapi renderer is a development dependency: its two browser files go next to the bundle.
+  onSuccess: async () => {
+    const from = dirname(createRequire(import.meta.url).resolve(`${ASYNCAPI_RENDERER_PACKAGE}/package.json`));
+    for (const file of Object.values(ASYNCAPI_RENDERER_FILES)) {
+      cpSync(join(from, file), join('dist', BUNDLED_RENDERER_DIR, file));
+    }
+  },
 });

@@ -2,6 +2,7 @@
 // NODE_ENV=production defaults (docs/deployment.md): JSON logs, no development users, rate limiting on,
 // RATE_LIMIT_FAIL_MODE open unless configured. The bundled user CLI is how production gets its users.
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import postgres from 'postgres';
@@ -71,6 +72,11 @@ describe.skipIf(!hasPostgres || !hasRedis)('production build', () => {
     const list = await fetch(`${server.url}/authors`, { headers: { Authorization: `Bearer ${access_token}` } });
     expect(list.status).toBe(200);
     expect(await list.json()).toEqual([]);
+
+    // The /asyncapi renderer (a development dependency) is served from the copy next to the bundle.
+    const renderer = await fetch(`${server.url}/asyncapi/asyncapi.js`);
+    expect(renderer.status).toBe(200);
+    expect(Buffer.from(await renderer.arrayBuffer()).equals(readFileSync(`${ROOT}server/dist/asyncapi-ui/browser/standalone/index.js`))).toBe(true);
 
     expect(await server.stop('SIGTERM')).toBe(0);
     // Every line is one JSON object (pino), none of them pretty-printed, and no secret reached them.

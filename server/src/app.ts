@@ -14,6 +14,8 @@ import { appRouter } from './routers';
 import type { Services } from './services';
 import type { ConnectionRegistry } from './state/connection-registry';
 import { pingRedis, type Redis } from './state/redis';
+import { buildAsyncApiDocument } from './transports/asyncapi/document';
+import { createAsyncApiHandlers } from './transports/asyncapi/page';
 import { createContextFactory } from './transports/context-factory';
 import { createDocsHandlers } from './transports/docs';
 import { healthRoute, respondHealth } from './transports/health';
@@ -91,6 +93,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
   });
   // Built once at start-up: a route naming a missing procedure or field fails here, not at request time.
   const docs = createDocsHandlers(buildOpenApiDocument(appRouter, restRoutes, [healthRoute, metricsRoute], SERVER_VERSION));
+  const asyncApi = createAsyncApiHandlers(buildAsyncApiDocument(appRouter, SERVER_VERSION));
   const webApp = createWebAppHandler();
   const hygiene = createHttpHygiene(config, logger);
   const oidcEndpoints = resources.embeddedIssuer
@@ -118,6 +121,8 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     if (path === '/metrics') return metricsEndpoint;
     if (path === '/openapi.json') return docs.openApi;
     if (path === '/docs' || path.startsWith('/docs/')) return docs.docs;
+    if (path === '/asyncapi.json') return asyncApi.document;
+    if (path === '/asyncapi' || path.startsWith('/asyncapi/')) return asyncApi.page;
     if (path === WEB_APP_PATH || path.startsWith(`${WEB_APP_PATH}/`)) return webApp;
     if (rest.matches(method, path)) return rest.handle;
     return oidcEndpoints?.(path);

@@ -1,7 +1,8 @@
 // The pkg_id table: each legacy package is one procedure plus how its `data` becomes that
 // procedure's input. Validation, RBAC, rate limiting, audit and metrics are the procedures' own:
 // inputs are handed over unchecked and validated by the procedure's schema. Adding a package is
-// one entry here (and its id in shared/src/legacy.ts).
+// one entry here (and its id in shared/src/legacy.ts); the AsyncAPI document describes each
+// package's answer from the output schema of the procedure named here.
 import { PkgID, type PaginationMeta } from '@authors/shared';
 import type { AppRouter } from '../../routers';
 import { isPlainObject, type FrameData } from './frames';
@@ -13,7 +14,11 @@ export interface PackageResult {
   meta: PaginationMeta | null;
 }
 
-type Package = (caller: Caller, data: FrameData) => Promise<PackageResult>;
+interface Package {
+  /** The procedure `run` calls, by its dotted path: the documents read its schemas and roles. */
+  procedure: string;
+  run(caller: Caller, data: FrameData): Promise<PackageResult>;
+}
 
 /** The procedure's own input schema checks this value; the cast only hands it over. */
 function unchecked<T>(value: unknown): T {
@@ -32,14 +37,29 @@ function authorFilters(data: FrameData): { id: unknown; name: unknown } {
 const plain = (data: unknown): PackageResult => ({ data, meta: null });
 
 export const legacyPackages: Record<number, Package> = {
-  [PkgID.GET_AUTHORS]: async (caller, data) => plain(await caller.authors.list(unchecked(authorFilters(data)))),
-  [PkgID.GET_PAGINATED_AUTHORS]: async (caller, data) => {
-    const { items, meta } = await caller.authors.paginated(
-      unchecked({ ...data, filters: isPlainObject(data.filters) ? authorFilters({ filters: data.filters }) : data.filters }),
-    );
-    return { data: items, meta };
+  [PkgID.GET_AUTHORS]: {
+    procedure: 'authors.list',
+    run: async (caller, data) => plain(await caller.authors.list(unchecked(authorFilters(data)))),
   },
-  [PkgID.CREATE_AUTHOR]: async (caller, data) => plain(await caller.authors.create(unchecked(data))),
-  [PkgID.UPDATE_AUTHOR]: async (caller, data) => plain(await caller.authors.update(unchecked(data))),
-  [PkgID.DELETE_AUTHOR]: async (caller, data) => plain(await caller.authors.delete(unchecked(data))),
+  [PkgID.GET_PAGINATED_AUTHORS]: {
+    procedure: 'authors.paginated',
+    run: async (caller, data) => {
+      const { items, meta } = await caller.authors.paginated(
+        unchecked({ ...data, filters: isPlainObject(data.filters) ? authorFilters({ filters: data.filters }) : data.filters }),
+      );
+      return { data: items, meta };
+    },
+  },
+  [PkgID.CREATE_AUTHOR]: {
+    procedure: 'authors.create',
+    run: async (caller, data) => plain(await caller.authors.create(unchecked(data))),
+  },
+  [PkgID.UPDATE_AUTHOR]: {
+    procedure: 'authors.update',
+    run: async (caller, data) => plain(await caller.authors.update(unchecked(data))),
+  },
+  [PkgID.DELETE_AUTHOR]: {
+    procedure: 'authors.delete',
+    run: async (caller, data) => plain(await caller.authors.delete(unchecked(data))),
+  },
 } satisfies Record<PkgID, Package>;

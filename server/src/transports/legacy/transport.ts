@@ -94,7 +94,7 @@ export function createLegacyTransport(options: LegacyTransportOptions): LegacyTr
   }
 
   async function handle(ws: WebSocket, session: Session, request: LegacyRequestFrame) {
-    const run = legacyPackages[request.pkgId];
+    const run = legacyPackages[request.pkgId]?.run;
     if (!run) {
       send(ws, JSON.stringify(errorFrame(request.pkgId, request.reqId, StatusCode.ERROR, 'NOT_FOUND', `No handler found for pkg_id ${request.pkgId}`)));
       return;
