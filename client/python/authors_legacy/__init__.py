@@ -1,0 +1,48 @@
+"""Python client of the authors server's legacy `/web` WebSocket protocol (see README.md)."""
+from .client import LegacyClient, LegacyConnectionError, LegacyRequestError, Result
+from .frames import (
+    BROADCAST_REQ_ID,
+    Author,
+    AuthorEvent,
+    AuthorFilters,
+    Broadcast,
+    BroadcastEvent,
+    CreateAuthorData,
+    DeleteAuthorData,
+    ErrorData,
+    GetAuthorsData,
+    GetPaginatedAuthorsData,
+    PaginationMeta,
+    PkgID,
+    Response,
+    StatusCode,
+    TokenSet,
+    UpdateAuthorData,
+)
+from .login import LoginError, login
+
+__all__ = [
+    "BROADCAST_REQ_ID",
+    "Author",
+    "AuthorEvent",
+    "AuthorFilters",
+    "Broadcast",
+    "BroadcastEvent",
+    "CreateAuthorData",
+    "DeleteAuthorData",
+    "ErrorData",
+    "GetAuthorsData",
+    "GetPaginatedAuthorsData",
+    "LegacyClient",
+    "LegacyConnectionError",
+    "LegacyRequestError",
+    "LoginError",
+    "PaginationMeta",
+    "PkgID",
+    "Response",
+    "Result",
+    "StatusCode",
+    "TokenSet",
+    "UpdateAuthorData",
+    "login",
+]
