@@ -20,6 +20,7 @@ import { createContextFactory } from './transports/context-factory';
 import { createDocsHandlers } from './transports/docs';
 import { healthRoute, respondHealth } from './transports/health';
 import { createHttpHygiene } from './transports/http-hygiene';
+import { respondIndex } from './transports/index-page';
 import { createLegacyTransport } from './transports/legacy/transport';
 import { sendNotFound } from './transports/http-response';
 import { metricsRoute, respondMetrics } from './transports/metrics';
@@ -117,6 +118,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
 
   const route = (method: string, path: string): Handler | undefined => {
     if (path === '/trpc' || path.startsWith('/trpc/')) return trpc;
+    if (path === '/') return respondIndex;
     if (path === '/health') return health;
     if (path === '/metrics') return metricsEndpoint;
     if (path === '/openapi.json') return docs.openApi;

@@ -1,6 +1,7 @@
-// Spawns the real server as a child process (`node --import tsx server/src/main.ts`, or the production
-// bundle `node server/dist/main.js` built by `npm run build`), waits until it logs "server listening",
-// and stops it on dispose. For multi-instance, restart, signal and production tests.
+// Spawns the real server as a child process (`node --import tsx server/src/main.ts`, the production
+// bundle `node server/dist/main.js` built by `npm run build`, or `npm start` as the README says),
+// waits until it logs "server listening", and stops it on dispose. For multi-instance, restart,
+// signal, production and quick-start tests.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
@@ -8,18 +9,25 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-/** `source`: TypeScript through tsx (the default); `built`: the bundle `npm run build -w @authors/server` writes. */
-export type ServerEntry = 'source' | 'built';
+/**
+ * `source`: TypeScript through tsx (the default); `built`: the bundle `npm run build -w @authors/server`
+ * writes; `npm-start`: `npm start`, with its `prestart` step.
+ */
+export type ServerEntry = 'source' | 'built' | 'npm-start';
 
 export interface SpawnOptions {
   entry?: ServerEntry;
+  /** The checkout to run in (default: this one). */
+  cwd?: string;
   timeoutMs?: number;
 }
 
-function serverArgs(entry: ServerEntry = 'source'): string[] {
-  return entry === 'built'
-    ? ['server/dist/main.js']
-    : ['--conditions=@authors/source', '--import', 'tsx', 'server/src/main.ts'];
+function serverCommand(entry: ServerEntry = 'source'): [string, string[]] {
+  if (entry === 'npm-start') return ['npm', ['start']];
+  return [
+    process.execPath,
+    entry === 'built' ? ['server/dist/main.js'] : ['--conditions=@authors/source', '--import', 'tsx', 'server/src/main.ts'],
+  ];
 }
 
 export interface ServerProcess extends AsyncDisposable {
@@ -35,10 +43,14 @@ export interface ServerProcess extends AsyncDisposable {
 /** Runs the server with `env` (PORT defaults to 0, rate limiting off unless set) and resolves once it listens. */
 export async function spawnServer(
   env: Record<string, string>,
-  { entry, timeoutMs = 60_000 }: SpawnOptions = {},
+  { entry, cwd = ROOT, timeoutMs = 60_000 }: SpawnOptions = {},
 ): Promise<ServerProcess> {
-  const child = spawn(process.execPath, serverArgs(entry), {
-    cwd: ROOT,
+  const [command, args] = serverCommand(entry);
+  // npm runs the server as its grandchild: in a process group of its own, signalled as a whole.
+  const group = entry === 'npm-start';
+  const child = spawn(command, args, {
+    cwd,
+    detached: group,
     env: {
       PATH: process.env.PATH,
       NODE_ENV: 'test',
@@ -70,7 +82,8 @@ export async function spawnServer(
   });
   const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
     if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-    child.kill(signal);
+    if (group) process.kill(-child.pid!, signal);
+    else child.kill(signal);
     const [code] = (await once(child, 'exit')) as [number | null];
     return code;
   };
@@ -91,7 +104,8 @@ export async function runServerToExit(
   env: Record<string, string>,
   { entry }: Pick<SpawnOptions, 'entry'> = {},
 ): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, serverArgs(entry), {
+  const [command, args] = serverCommand(entry);
+  const child = spawn(command, args, {
     cwd: ROOT,
     env: { PATH: process.env.PATH, NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
