@@ -2,7 +2,7 @@
 // author routes, loads nothing from another origin and breaks no rule of the CSP it is served with.
 import { mkdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { chromiumAvailable, launchChromium } from './helpers/chromium';
+import { chromiumAvailable, launchChromium, recordedPage } from './helpers/chromium';
 import { startTestServer } from './helpers/server';
 
 const hasChromium = chromiumAvailable('the /docs browser test');
@@ -12,14 +12,7 @@ describe.skipIf(!hasChromium)('/docs in headless Chromium', () => {
     await using server = await startTestServer({ driver: 'pglite' });
     const browser = await launchChromium();
     try {
-      const page = await browser.newPage({ viewport: { width: 1280, height: 1400 } });
-      const requested: string[] = [];
-      const problems: string[] = [];
-      page.on('request', (request) => requested.push(request.url()));
-      page.on('console', (message) => {
-        if (message.type() === 'error') problems.push(message.text());
-      });
-      page.on('pageerror', (error) => problems.push(error.message));
+      const { page, requested, problems } = await recordedPage(browser);
 
       const response = await page.goto(`${server.url}/docs`);
       expect(response?.status()).toBe(200);
