@@ -21,9 +21,10 @@ import { closeCodes, closeCodeTable, markdownTable, message, toPayload, type Cha
 
 const CHANNEL = 'legacy';
 const ref = (key: string) => ({ $ref: `#/channels/${CHANNEL}/messages/${key}` });
+const channelRef = { $ref: `#/channels/${CHANNEL}` };
 
 const LEGACY_CLOSE_CODES = closeCodes({
-  [LegacyCloseCode.INVALID_TOKEN]: 'bad or expired token, or a first frame that is not an auth frame; also when the token expires',
+  [LegacyCloseCode.INVALID_TOKEN]: 'a bad token (in the URL or the auth frame), a first frame that is not an auth frame, or the token expiring while connected',
   [LegacyCloseCode.AUTH_TIMEOUT]: 'no auth frame within 5 s',
   [LegacyCloseCode.POLICY_VIOLATION]: 'over `WS_MAX_CONNECTIONS_PER_USER` (counted across instances)',
   [LegacyCloseCode.MESSAGE_TOO_BIG]: 'a frame over `WS_MAX_PAYLOAD`',
@@ -60,10 +61,10 @@ export function legacyChannel(router: AppRouter): ChannelPart {
   const operations: Record<string, unknown> = {
     authenticate: {
       action: 'receive',
-      channel: { $ref: `#/channels/${CHANNEL}` },
+      channel: channelRef,
       summary: 'Authenticate with a first frame (when the URL has no `?token=`)',
       messages: [ref('auth')],
-      reply: { channel: { $ref: `#/channels/${CHANNEL}` }, messages: [ref('authOk')] },
+      reply: { channel: channelRef, messages: [ref('authOk')] },
     },
   };
 
@@ -77,13 +78,13 @@ export function legacyChannel(router: AppRouter): ChannelPart {
     messages[`${name}.response`] = message(`${name} answer`, toPayload(successFrameSchema(pkgId, answer.data, answer.meta), 'output'));
     operations[name] = {
       action: 'receive',
-      channel: { $ref: `#/channels/${CHANNEL}` },
+      channel: channelRef,
       summary: `pkg_id ${pkgId}: calls \`${entry.procedure}\``,
       description: [rolesSentence(meta.roles), 'Answered with the request\'s `req_id`; requests on one connection run concurrently (at most 64 at a time).']
         .filter(Boolean)
         .join(' '),
       messages: [ref(`${name}.request`)],
-      reply: { channel: { $ref: `#/channels/${CHANNEL}` }, messages: [ref(`${name}.response`), ref('error')] },
+      reply: { channel: channelRef, messages: [ref(`${name}.response`), ref('error')] },
     };
   }
   const unknownPackages = Object.keys(legacyPackages).filter((pkgId) => !Object.values(PkgID).includes(Number(pkgId) as PkgID));
@@ -91,13 +92,13 @@ export function legacyChannel(router: AppRouter): ChannelPart {
 
   operations.authorEvents = {
     action: 'send',
-    channel: { $ref: `#/channels/${CHANNEL}` },
+    channel: channelRef,
     summary: 'Author events, to every authenticated connection',
     messages: [ref('authorEvent')],
   };
   operations.systemBroadcasts = {
     action: 'send',
-    channel: { $ref: `#/channels/${CHANNEL}` },
+    channel: channelRef,
     summary: 'Admin broadcasts, to every authenticated connection',
     messages: [ref('systemBroadcast')],
   };

@@ -11,6 +11,7 @@ import { closeCodes, closeCodeTable, message, toPayload, type ChannelPart, type 
 
 const CHANNEL = 'trpc';
 const ref = (key: string) => ({ $ref: `#/channels/${CHANNEL}/messages/${key}` });
+const channelRef = { $ref: `#/channels/${CHANNEL}` };
 
 /** What each subscription yields, `tracked` with its stream id. A new subscription must be added here. */
 const SUBSCRIPTION_EVENTS: Readonly<Record<string, z.ZodType>> = {
@@ -67,13 +68,13 @@ export function trpcChannel(router: AppRouter): ChannelPart {
     messages[`${path}.data`] = message(`${path} event`, toPayload(dataFrame(event), 'output'));
     operations[path] = {
       action: 'receive',
-      channel: { $ref: `#/channels/${CHANNEL}` },
+      channel: channelRef,
       summary: `Subscribe to \`${path}\``,
       description: [rolesSentence(meta.roles), 'Each event is a data frame with the subscription request\'s id, until `subscription.stop`.']
         .filter(Boolean)
         .join(' '),
       messages: [ref(`${path}.subscribe`)],
-      reply: { channel: { $ref: `#/channels/${CHANNEL}` }, messages: [ref(`${path}.data`)] },
+      reply: { channel: channelRef, messages: [ref(`${path}.data`)] },
     };
   }
 
