@@ -60,9 +60,9 @@ function setRateLimitHeaders(response: ResponseHeaders, decision: RateLimitDecis
 }
 
 /** Counts the call against its limits; throws TOO_MANY_REQUESTS (or SERVICE_UNAVAILABLE) to refuse it. */
-export async function enforceRateLimit({ ctx, meta, path, getRawInput }: CallInfo): Promise<void> {
+export async function enforceRateLimit({ ctx, meta, path, type: callType, getRawInput }: CallInfo): Promise<void> {
   const guard = ctx.services.rateLimits;
-  if (!guard.enabled) return;
+  if (!guard.enabled || (callType === 'subscription' && ctx.request.transport === 'legacy')) return;
   const own = meta?.rateLimit;
   const limits = [callerLimit(ctx, path, own, guard.limits)];
   if (own?.key === 'login') limits.push(loginLimit(ctx, await getRawInput(), own, guard.limits));
