@@ -52,7 +52,7 @@ describe('redactSecrets', () => {
           token_hint: 'refresh',
           note: 'the password is not here',
         },
-      }),
+      }).data,
     ).toEqual({
       username: 'ada',
       password: REDACTED,
@@ -79,7 +79,7 @@ describe('redactSecrets', () => {
         'key\u0000': 1,
         inf: Infinity,
         nothing: undefined,
-      }),
+      }).data,
     ).toEqual({
       big: '12345678901234567890',
       when: '2025-01-02T03:04:05.000Z',
@@ -96,8 +96,33 @@ describe('redactSecrets', () => {
   it('stores a marker instead of anything nested too deep (secrets included)', () => {
     let deep: unknown = { password: 'hunter2' };
     for (let i = 0; i < 100; i++) deep = [deep];
-    expect(JSON.stringify(redactSecrets(deep))).toContain(TRUNCATED);
-    expect(JSON.stringify(redactSecrets(deep))).not.toContain('hunter2');
+    expect(JSON.stringify(redactSecrets(deep).data)).toContain(TRUNCATED);
+    expect(JSON.stringify(redactSecrets(deep).data)).not.toContain('hunter2');
+  });
+
+  it('copies at most about maxBytes, however large the input, and says how much it copied', () => {
+    const small = redactSecrets({ name: 'Ada' });
+    expect(small.data).toEqual({ name: 'Ada' });
+    expect(small.bytes).toBe(8 + 'name'.length + 2 + 'Ada'.length + 2);
+
+    const long = redactSecrets({ name: 'x'.repeat(100_000) }, 1_000);
+    expect(long.data).toEqual({ name: `${'x'.repeat(1_000 - 8 - 6)}${TRUNCATED}` });
+    const wide = redactSecrets(Array.from({ length: 100_000 }, (_, i) => i), 1_000);
+    expect(wide.data).toEqual([...Array.from({ length: 124 }, (_, i) => i), TRUNCATED]);
+    expect(wide.bytes).toBeLessThanOrEqual(1_008);
+  });
+
+  it('stays bounded on a DAG of shared references (2^40 paths) and on a cycle', () => {
+    let dag: Record<string, unknown> = { leaf: 'x' };
+    for (let i = 0; i < 40; i++) dag = { a: dag, b: dag };
+    const copied = redactSecrets(dag, 4_096);
+    expect(copied.bytes).toBeLessThan(4_096 + 64);
+    expect(JSON.stringify(copied.data).length).toBeLessThan(8_192);
+    expect(JSON.stringify(copied.data)).toContain(TRUNCATED);
+
+    const cycle: Record<string, unknown> = { name: 'loop' };
+    cycle.self = cycle;
+    expect(JSON.stringify(redactSecrets(cycle, 4_096).data)).toContain(TRUNCATED);
   });
 
   it('accepts the REST query names of GET /audit-logs, coercing strings and capping per_page', () => {

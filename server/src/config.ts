@@ -44,6 +44,8 @@ const envSchema = z.object({
   WS_MAX_CONNECTIONS_PER_USER: positiveInt.default(5),
 
   MAX_REQUEST_BODY_SIZE: positiveInt.default(1024 * KIB),
+  /** Values one procedure input may hold, counted after superjson decoding. */
+  MAX_INPUT_NODES: positiveInt.default(10_000),
   WS_MAX_PAYLOAD: positiveInt.default(1024 * KIB),
   CORS_ORIGINS: commaList.default([]),
   /** How long a graceful shutdown waits for in-flight work before closing connections. */

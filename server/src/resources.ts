@@ -88,6 +88,7 @@ export async function openResources(config: Config, logger: Logger): Promise<Res
     }),
     events,
     shutdownSignal: shutdown.signal,
+    limits: { maxInputNodes: config.MAX_INPUT_NODES },
   };
   const connections = createConnectionRegistry(redis, {
     limit: config.WS_MAX_CONNECTIONS_PER_USER,

@@ -1,6 +1,6 @@
 // Records every call made by an authenticated user in the audit log, on every
 // transport: who, what, outcome (success / error / permission_denied), from where, how long, and
-// the input with secrets redacted. The row is queued (observability/audit-queue.ts), never awaited.
+// the input with secrets redacted (a bounded copy). The row is queued (observability/audit-queue.ts), never awaited.
 //
 // Place in the call (middleware/call.ts): after authentication (ctx.user is set by the transport's
 // context) and around the RBAC check, so refused calls are recorded as permission_denied:
@@ -45,7 +45,7 @@ export async function auditCall(
     ip: request.ip,
     user_agent: request.userAgent ?? null,
     correlation_id: request.correlationId,
-    request_data: input === undefined ? null : redactSecrets(input),
+    request_data: input === undefined ? null : redactSecrets(input).data,
     status_code: error ? getHTTPStatusCodeFromError(error) : OK,
     // Details of unexpected errors stay in the server log (same correlation id), as for clients.
     error_message: error ? (isUnexpected(error) ? INTERNAL_ERROR_MESSAGE : error.message) : null,
