@@ -46,6 +46,8 @@ const envSchema = z.object({
   MAX_REQUEST_BODY_SIZE: positiveInt.default(1024 * KIB),
   /** Values one procedure input may hold, counted after superjson decoding. */
   MAX_INPUT_NODES: positiveInt.default(10_000),
+  /** Estimated bytes of audit rows held in memory before calls wait for the database (back-pressure). */
+  AUDIT_QUEUE_MAX_BYTES: positiveInt.default(16 * 1024 * KIB),
   WS_MAX_PAYLOAD: positiveInt.default(1024 * KIB),
   CORS_ORIGINS: commaList.default([]),
   /** How long a graceful shutdown waits for in-flight work before closing connections. */

@@ -58,6 +58,12 @@ export const auditLogSchema = z.object({
   status_code: z.number().int().nullable(),
   error_message: z.string().nullable(),
   duration_ms: z.number().int().nullable(),
+  /**
+   * Calls the row stands for: 1 for a call; for refused calls (401/403/429), how many one user made
+   * to one procedure over one transport within the minute that starts at `timestamp`'s minute (the
+   * other fields are those of the first).
+   */
+  count: z.number().int(),
 });
 export type AuditLogEntry = z.infer<typeof auditLogSchema>;
 
