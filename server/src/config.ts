@@ -38,6 +38,9 @@ const envSchema = z.object({
   RATE_LIMIT_PER_MINUTE: positiveInt.default(60),
   WS_MESSAGE_RATE_LIMIT: positiveInt.default(100),
   LOGIN_RATE_LIMIT: positiveInt.default(10),
+  /** Failed logins per username from any IP within LOGIN_ACCOUNT_WINDOW_SECONDS (a sliding window: no permanent lockout). */
+  LOGIN_ACCOUNT_RATE_LIMIT: positiveInt.default(30),
+  LOGIN_ACCOUNT_WINDOW_SECONDS: positiveInt.default(15 * 60),
   RATE_LIMIT_FAIL_MODE: z.enum(['open', 'closed']).default('open'),
   /** Peers whose X-Forwarded-For is believed (IP addresses). */
   TRUSTED_PROXIES: commaList.default([]),

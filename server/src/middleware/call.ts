@@ -14,7 +14,7 @@ import { authorizedUser } from './authorize';
 import type { CallInfo } from './call-info';
 import { enforceInputBudget } from './input-budget';
 import { observeCall } from './observe';
-import { enforceRateLimit } from './rate-limit';
+import { countFailedLogin, enforceRateLimit } from './rate-limit';
 
 type CallResult = { ok: true } | { ok: false; error: TRPCError };
 
@@ -42,7 +42,9 @@ export const publicCall = middleware((opts) =>
   recorded(opts, async () => {
     await enforceRateLimit(opts);
     await enforceInputBudget(opts);
-    return opts.next();
+    const result = await opts.next();
+    if (!result.ok) await countFailedLogin(opts, result.error);
+    return result;
   }),
 );
 

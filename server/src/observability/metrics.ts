@@ -11,7 +11,7 @@ export type Transport = (typeof TRANSPORTS)[number];
 export type CallOutcome = 'success' | 'error' | 'permission_denied';
 
 /** `rate_limit_hits_total{limit_type}` values. */
-export type LimitType = 'per_user' | 'per_ip' | 'websocket' | 'login';
+export type LimitType = 'per_user' | 'per_ip' | 'websocket' | 'login' | 'login_account';
 
 /** `ws_connections_total{status}` values: the connection was opened, or refused (auth, limit). */
 export type ConnectionStatus = 'accepted' | 'rejected';
