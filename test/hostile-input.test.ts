@@ -125,6 +125,34 @@ const wide = { name: 'Wide Input', pad: Array.from({ length: 2 * MAX_INPUT_NODES
 const LENIENT_IDS: unknown[] = [true, [1], '0x1', ' 1', 1.5, '1e3'];
 const invalidIssue = (path: string[], message: string) => ({ detail: 'Invalid data', issues: [expect.objectContaining({ path, message })] });
 const TOO_BIG = { status: 413, body: { detail: 'Request body too large' } };
+/** The refusal of invalid input, as each transport words it. */
+const httpBadRequest = (message: unknown) => ({ status: 400, code: 'BAD_REQUEST', message });
+const wsBadRequest = (message: unknown) => ({ code: 'BAD_REQUEST', message });
+const LEGACY_INVALID = { status_code: 2, msg: 'Invalid data', code: 'BAD_REQUEST' };
+const unstorable = (field: string) => `Invalid data: ${field}: ${UNSTORABLE}`;
+
+/** A row for text PostgreSQL cannot store, sent to a procedure over tRPC and in its REST and legacy forms. */
+function unstorableText(
+  name: string,
+  forms: {
+    call: { type: 'query' | 'mutation'; path: string; input: unknown; field: string };
+    rest: { method: string; path: string; body?: unknown; field: string };
+    legacy?: { pkgId: number; data: unknown };
+  },
+): Attack {
+  const { call, rest: restForm, legacy: legacyForm } = forms;
+  const send = call.type === 'query' ? trpcQuery : trpcMutation;
+  return {
+    name,
+    'trpc-http': { send: (http, { tokens }) => send(http, tokens.writer, call.path, call.input), expected: httpBadRequest(unstorable(call.field)) },
+    'trpc-ws': { send: (socket) => trpcWs(socket, call.type, call.path, call.input), expected: wsBadRequest(unstorable(call.field)) },
+    rest: {
+      send: (http, { tokens }) => rest(http, tokens.writer, restForm.method, restForm.path, restForm.body),
+      expected: { status: 422, body: invalidIssue([restForm.field], UNSTORABLE) },
+    },
+    ...(legacyForm && { legacy: { send: (socket: LegacySocket) => legacy(socket, legacyForm.pkgId, legacyForm.data), expected: LEGACY_INVALID } }),
+  };
+}
 
 const attacks: Attack[] = [
   {
@@ -134,36 +162,36 @@ const attacks: Attack[] = [
         const { json, meta } = referenceBomb(30);
         return trpcQuery(http, tokens.reader, 'auth.me', json, meta);
       },
-      expected: { status: 400, code: 'BAD_REQUEST', message: TOO_LARGE },
+      expected: httpBadRequest(TOO_LARGE),
     },
     'trpc-ws': {
       send: (socket) => {
         const { json, meta } = referenceBomb(30);
         return trpcWs(socket, 'query', 'auth.me', json, meta);
       },
-      expected: { code: 'BAD_REQUEST', message: TOO_LARGE },
+      expected: wsBadRequest(TOO_LARGE),
     },
   },
   {
     name: 'a reference cycle',
     'trpc-http': {
       send: (http, { tokens }) => trpcQuery(http, tokens.reader, 'authors.list', REFERENCE_CYCLE.json, REFERENCE_CYCLE.meta),
-      expected: { status: 400, code: 'BAD_REQUEST', message: TOO_LARGE },
+      expected: httpBadRequest(TOO_LARGE),
     },
     'trpc-ws': {
       send: (socket) => trpcWs(socket, 'query', 'authors.list', REFERENCE_CYCLE.json, REFERENCE_CYCLE.meta),
-      expected: { code: 'BAD_REQUEST', message: TOO_LARGE },
+      expected: wsBadRequest(TOO_LARGE),
     },
   },
   {
     name: 'an input of twice MAX_INPUT_NODES values',
     'trpc-http': {
       send: (http, { tokens }) => trpcMutation(http, tokens.writer, 'authors.create', wide),
-      expected: { status: 400, code: 'BAD_REQUEST', message: TOO_LARGE },
+      expected: httpBadRequest(TOO_LARGE),
     },
     'trpc-ws': {
       send: (socket) => trpcWs(socket, 'mutation', 'authors.create', wide),
-      expected: { code: 'BAD_REQUEST', message: TOO_LARGE },
+      expected: wsBadRequest(TOO_LARGE),
     },
     rest: {
       send: (http, { tokens }) => rest(http, tokens.writer, 'POST', '/authors', wide),
@@ -172,71 +200,32 @@ const attacks: Attack[] = [
     // Legacy data has a fixed, small shape: a large input is always of the wrong shape.
     legacy: {
       send: (socket) => legacy(socket, 3, wide),
-      expected: { status_code: 2, msg: 'Invalid data', code: 'BAD_REQUEST' },
+      expected: LEGACY_INVALID,
     },
   },
-  {
-    name: 'a NUL character in an author name',
-    'trpc-http': {
-      send: (http, { tokens }) => trpcMutation(http, tokens.writer, 'authors.create', { name: 'a\u0000b' }),
-      expected: { status: 400, code: 'BAD_REQUEST', message: `Invalid data: name: ${UNSTORABLE}` },
-    },
-    'trpc-ws': {
-      send: (socket) => trpcWs(socket, 'mutation', 'authors.create', { name: 'a\u0000b' }),
-      expected: { code: 'BAD_REQUEST', message: `Invalid data: name: ${UNSTORABLE}` },
-    },
-    rest: {
-      send: (http, { tokens }) => rest(http, tokens.writer, 'POST', '/authors', { name: 'a\u0000b' }),
-      expected: { status: 422, body: invalidIssue(['name'], UNSTORABLE) },
-    },
-    legacy: {
-      send: (socket) => legacy(socket, 3, { name: 'a\u0000b' }),
-      expected: { status_code: 2, msg: 'Invalid data', code: 'BAD_REQUEST' },
-    },
-  },
-  {
-    name: 'a NUL character or a lone surrogate in a search filter',
-    'trpc-http': {
-      send: (http, { tokens }) => trpcQuery(http, tokens.reader, 'authors.list', { name: 'a\uD800b' }),
-      expected: { status: 400, code: 'BAD_REQUEST', message: `Invalid data: name: ${UNSTORABLE}` },
-    },
-    'trpc-ws': {
-      send: (socket) => trpcWs(socket, 'query', 'authors.list', { search: 'a\uDC00' }),
-      expected: { code: 'BAD_REQUEST', message: `Invalid data: search: ${UNSTORABLE}` },
-    },
-    rest: {
-      send: (http, { tokens }) => rest(http, tokens.reader, 'GET', '/authors?name=a%00b'),
-      expected: { status: 422, body: invalidIssue(['name'], UNSTORABLE) },
-    },
-    legacy: {
-      send: (socket) => legacy(socket, 1, { filters: { search_term: 'a\u0000' } }),
-      expected: { status_code: 2, msg: 'Invalid data', code: 'BAD_REQUEST' },
-    },
-  },
-  {
-    name: 'a NUL character in a login username',
-    'trpc-http': {
-      send: (http, { tokens }) => trpcMutation(http, tokens.reader, 'auth.login', { username: 'admin\u0000', password: 'admin' }),
-      expected: { status: 400, code: 'BAD_REQUEST', message: `Invalid data: username: ${UNSTORABLE}` },
-    },
-    'trpc-ws': {
-      send: (socket) => trpcWs(socket, 'mutation', 'auth.login', { username: 'admin\u0000', password: 'admin' }),
-      expected: { code: 'BAD_REQUEST', message: `Invalid data: username: ${UNSTORABLE}` },
-    },
-    rest: {
-      send: (http) => rest(http, '', 'POST', '/login', { username: 'admin\u0000', password: 'admin' }),
-      expected: { status: 422, body: invalidIssue(['username'], UNSTORABLE) },
-    },
-  },
+  unstorableText('a NUL character in an author name', {
+    call: { type: 'mutation', path: 'authors.create', input: { name: 'a\u0000b' }, field: 'name' },
+    rest: { method: 'POST', path: '/authors', body: { name: 'a\u0000b' }, field: 'name' },
+    legacy: { pkgId: 3, data: { name: 'a\u0000b' } },
+  }),
+  unstorableText('a lone surrogate in a search filter', {
+    call: { type: 'query', path: 'authors.list', input: { search: 'a\uD800b' }, field: 'search' },
+    rest: { method: 'GET', path: '/authors?name=a%00b', field: 'name' },
+    legacy: { pkgId: 1, data: { filters: { search_term: 'a\uDC00' } } },
+  }),
+  unstorableText('a NUL character in a login username', {
+    call: { type: 'mutation', path: 'auth.login', input: { username: 'admin\u0000', password: 'admin' }, field: 'username' },
+    rest: { method: 'POST', path: '/login', body: { username: 'admin\u0000', password: 'admin' }, field: 'username' },
+  }),
   {
     name: 'ids that are not positive decimal integers',
     'trpc-http': {
       send: (http, { tokens }) => Promise.all(LENIENT_IDS.map((id) => trpcQuery(http, tokens.reader, 'authors.byId', { id }))),
-      expected: LENIENT_IDS.map(() => ({ status: 400, code: 'BAD_REQUEST', message: expect.stringMatching(/^Invalid data: id: /) })),
+      expected: LENIENT_IDS.map(() => httpBadRequest(expect.stringMatching(/^Invalid data: id: /))),
     },
     'trpc-ws': {
       send: (socket) => Promise.all(LENIENT_IDS.map((id) => trpcWs(socket, 'mutation', 'authors.delete', { id }))),
-      expected: LENIENT_IDS.map(() => ({ code: 'BAD_REQUEST', message: expect.stringMatching(/^Invalid data: id: /) })),
+      expected: LENIENT_IDS.map(() => wsBadRequest(expect.stringMatching(/^Invalid data: id: /))),
     },
     rest: {
       send: (http, { tokens }) =>
@@ -245,7 +234,7 @@ const attacks: Attack[] = [
     },
     legacy: {
       send: (socket) => Promise.all(LENIENT_IDS.map((id) => legacy(socket, 5, { id }))),
-      expected: LENIENT_IDS.map(() => ({ status_code: 2, msg: 'Invalid data', code: 'BAD_REQUEST' })),
+      expected: LENIENT_IDS.map(() => LEGACY_INVALID),
     },
   },
   {
@@ -259,7 +248,7 @@ const attacks: Attack[] = [
           legacy(socket, 2, { page: 1, filters: { nom: 'x' } }),
           legacy(socket, 3, { name: 'Fine Name', extra: true }),
         ]),
-      expected: Array.from({ length: 5 }, () => ({ status_code: 2, msg: 'Invalid data', code: 'BAD_REQUEST' })),
+      expected: Array.from({ length: 5 }, () => LEGACY_INVALID),
     },
   },
   {
