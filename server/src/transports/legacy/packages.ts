@@ -19,7 +19,11 @@ export interface PackageResult {
 }
 
 type DataOf<P extends PkgID> = z.output<(typeof legacyRequestDataSchemas)[P]>;
-type Package<P extends PkgID> = (caller: Caller, data: DataOf<P>) => Promise<PackageResult>;
+
+/** One row of the table; `data` has passed the package's schema. */
+interface Package<P extends PkgID> {
+  run(caller: Caller, data: DataOf<P>): Promise<PackageResult>;
+}
 type Filters = NonNullable<DataOf<typeof PkgID.GET_AUTHORS>['filters']>;
 
 /** `search` and its old name `search_term` are aliases of `name` (the substring filter). */
@@ -27,20 +31,23 @@ const authorFilters = ({ id, name, search, search_term }: Filters) => ({ id, nam
 
 const plain = (data: unknown): PackageResult => ({ data, meta: null });
 
-const packages: { [P in PkgID]: Package<P> } = {
-  // Filters may sit under `filters` or at the top level (nested ones win).
-  [PkgID.GET_AUTHORS]: async (caller, { filters, ...topLevel }) =>
-    plain(await caller.authors.list(authorFilters({ ...topLevel, ...filters }))),
-  [PkgID.GET_PAGINATED_AUTHORS]: async (caller, { filters, ...page }) => {
-    const { items, meta } = await caller.authors.paginated({ ...page, filters: filters && authorFilters(filters) });
-    return { data: items, meta };
+export const legacyPackages: { [P in PkgID]: Package<P> } = {
+  [PkgID.GET_AUTHORS]: {
+    // Filters may sit under `filters` or at the top level (nested ones win).
+    run: async (caller, { filters, ...topLevel }) => plain(await caller.authors.list(authorFilters({ ...topLevel, ...filters }))),
   },
-  [PkgID.CREATE_AUTHOR]: async (caller, data) => plain(await caller.authors.create(data)),
-  [PkgID.UPDATE_AUTHOR]: async (caller, data) => plain(await caller.authors.update(data)),
-  [PkgID.DELETE_AUTHOR]: async (caller, data) => plain(await caller.authors.delete(data)),
+  [PkgID.GET_PAGINATED_AUTHORS]: {
+    run: async (caller, { filters, ...page }) => {
+      const { items, meta } = await caller.authors.paginated({ ...page, filters: filters && authorFilters(filters) });
+      return { data: items, meta };
+    },
+  },
+  [PkgID.CREATE_AUTHOR]: { run: async (caller, data) => plain(await caller.authors.create(data)) },
+  [PkgID.UPDATE_AUTHOR]: { run: async (caller, data) => plain(await caller.authors.update(data)) },
+  [PkgID.DELETE_AUTHOR]: { run: async (caller, data) => plain(await caller.authors.delete(data)) },
 };
 
-const isPkgId = (pkgId: number): pkgId is PkgID => Object.hasOwn(packages, pkgId);
+const isPkgId = (pkgId: number): pkgId is PkgID => Object.hasOwn(legacyPackages, pkgId);
 
 /**
  * The package for `pkgId` with its `data` checked, ready to run on a caller; undefined when no
@@ -50,6 +57,6 @@ export function preparePackage(pkgId: number, data: FrameData): ((caller: Caller
   if (!isPkgId(pkgId)) return undefined;
   const parsed = legacyRequestDataSchemas[pkgId].safeParse(data);
   if (!parsed.success) throw new TRPCError({ code: 'BAD_REQUEST', message: 'Invalid data', cause: parsed.error });
-  const run = packages[pkgId] as Package<typeof pkgId>;
+  const { run } = legacyPackages[pkgId] as Package<typeof pkgId>;
   return (caller) => run(caller, parsed.data as DataOf<typeof pkgId>);
 }
