@@ -6,7 +6,8 @@
 // They run as ONE tRPC middleware, not one each: tRPC copies its option objects (with a Babel
 // object-spread helper) at every middleware hop, about 4 µs per hop and call measured here, and
 // these steps need no hop of their own. A refusal thrown by rate limiting or RBAC is observed and
-// audited like any failed call, then rethrown for tRPC to turn into the call's error result.
+// audited like any failed call, then rethrown for tRPC to turn into the call's error result. A login
+// procedure's refusal of the credentials counts against its username afterwards (rate-limit.ts).
 import { getTRPCErrorFromUnknown, type TRPCError } from '@trpc/server';
 import { middleware } from '../trpc/init';
 import { auditCall } from './audit';
