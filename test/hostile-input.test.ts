@@ -186,8 +186,19 @@ const attacks: Attack[] = [
   {
     name: 'an input of twice MAX_INPUT_NODES values',
     'trpc-http': {
-      send: (http, { tokens }) => trpcMutation(http, tokens.writer, 'authors.create', wide),
-      expected: httpBadRequest(TOO_LARGE),
+      // Alone (answered by the single-call path) and in a batch (tRPC's adapter): refused per call.
+      send: async (http, { tokens }) => {
+        const single = await trpcMutation(http, tokens.writer, 'authors.create', wide);
+        const response = await http.request({
+          method: 'POST',
+          path: '/trpc/authors.create,authors.create?batch=1',
+          headers: { authorization: `Bearer ${tokens.writer}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ 0: { json: wide }, 1: { json: { ...wide, name: 'Also Wide' } } }),
+        });
+        const batch = (JSON.parse(response.body) as TrpcErrorBody[]).map((answer) => answer.error?.json?.message);
+        return { single, batch: { status: response.status, messages: batch } };
+      },
+      expected: { single: httpBadRequest(TOO_LARGE), batch: { status: 400, messages: [TOO_LARGE, TOO_LARGE] } },
     },
     'trpc-ws': {
       send: (socket) => trpcWs(socket, 'mutation', 'authors.create', wide),

@@ -119,7 +119,7 @@ describe.skipIf(!hasPostgres)('hostile input against a server process', () => {
           expect(response.status).toBeLessThan(500);
           expect(body.result !== undefined || body.error?.json.data.code !== undefined).toBe(true);
         }),
-        { numRuns: 150 },
+        { numRuns: 100 },
       );
       expect(await heapUsed(server)).toBeLessThan(HEAP_BOUND);
     });
@@ -135,7 +135,7 @@ describe.skipIf(!hasPostgres)('hostile input against a server process', () => {
           expect(answer.result !== undefined || answer.error?.json?.data?.code !== undefined).toBe(true);
           expect(answer.error?.json?.data?.code).not.toBe('INTERNAL_SERVER_ERROR');
         }),
-        { numRuns: 150 },
+        { numRuns: 100 },
       );
       const from = socket.messages.length;
       socket.socket.send(JSON.stringify({ id: ++id, method: 'query', params: { path: 'auth.me' } }));
@@ -156,10 +156,10 @@ describe.skipIf(!hasPostgres)('hostile input against a server process', () => {
       const [query, first] =
         path === '/web' ? [`?token=${token}`, undefined] : ['?connectionParams=1', JSON.stringify({ method: 'connectionParams', data: { token } })];
       const codes = [];
-      for (let attempt = 0; attempt < 5; attempt++) {
+      for (let attempt = 0; attempt < 3; attempt++) {
         codes.push(await closeCodeAfter(`${server.url.replace(/^http/, 'ws')}${path}${query}`, first, mib * MIB));
       }
-      expect(codes).toEqual([1009, 1009, 1009, 1009, 1009]);
+      expect(codes).toEqual([1009, 1009, 1009]);
     });
   });
 });
