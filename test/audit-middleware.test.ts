@@ -82,6 +82,7 @@ describe.skipIf(!hasPostgres)('audit middleware', () => {
       status_code: 200,
       error_message: null,
       duration_ms: expect.any(Number),
+      count: 1,
     });
     expect(entry!.timestamp.getTime()).toBeLessThanOrEqual(created.created_at.getTime() + 1000);
   });
@@ -100,10 +101,18 @@ describe.skipIf(!hasPostgres)('audit middleware', () => {
     expect(byAction['authors.create']).toMatchObject({ outcome: 'error', status_code: 400, request_data: { name: '' } });
   });
 
-  it('records calls refused by authorization as permission_denied', async () => {
+  it('tallies calls refused by authorization as permission_denied, without their input', async () => {
     await expect(test(writer).guarded({ id: 3 })).rejects.toThrow('Missing role: admin');
     expect(await rows()).toMatchObject([
-      { action: 'guarded', resource: 'guarded/3', outcome: 'permission_denied', status_code: 403, error_message: 'Missing role: admin' },
+      {
+        action: 'guarded',
+        resource: 'guarded',
+        outcome: 'permission_denied',
+        status_code: 403,
+        error_message: 'Missing role: admin',
+        request_data: null,
+        count: 1,
+      },
     ]);
   });
 
@@ -172,13 +181,15 @@ describe.skipIf(!hasPostgres)('audit middleware', () => {
     await expect(audit.list({ per_page: 0 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
   });
 
-  it('answers quickly and counts drops while the audit database is stuck', async () => {
+  it('answers within the wait bound and counts drops while the audit database is stuck', async () => {
     const metrics = createMetrics('test');
     const stuck = createAuditQueue({
       repository: { insertBatch: () => new Promise<void>(() => {}) },
       metrics,
       logger: pino({ level: 'silent' }),
-      maxSize: 5,
+      // Room for one row (a row always fits an empty queue); the others wait 50 ms, then go.
+      maxBytes: 1,
+      maxWaitMs: 50,
     });
     const services = {
       ...server.app.services,
@@ -188,8 +199,8 @@ describe.skipIf(!hasPostgres)('audit middleware', () => {
     const results = await Promise.all(Array.from({ length: 20 }, () => caller.authors.list({})));
     expect(results).toHaveLength(20);
     const scraped = parsePrometheus(await metrics.registry.metrics());
-    expect(valueOf(scraped, 'audit_logs_dropped_total')).toBe(15);
-    expect(valueOf(scraped, 'audit_queue_size')).toBe(5);
+    expect(valueOf(scraped, 'audit_logs_dropped_total', { kind: 'call', reason: 'queue_full' })).toBe(19);
+    expect(valueOf(scraped, 'audit_queue_size')).toBe(1);
     expect(valueOf(scraped, 'trpc_calls_total', { path: 'authors.list', type: 'query', transport: 'http', outcome: 'success' })).toBe(20);
     await stuck.close(10);
   });
@@ -219,6 +230,7 @@ describe.skipIf(!hasPostgres)('graceful shutdown', () => {
         status_code: null,
         error_message: null,
         duration_ms: null,
+        count: 1,
       });
     }
     expect(services.telemetry.audit.size).toBeGreaterThanOrEqual(250);

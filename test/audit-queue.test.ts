@@ -7,7 +7,7 @@ import { userActions } from '../server/src/db/schema';
 import { createAuditQueue, type AuditQueueOptions } from '../server/src/observability/audit-queue';
 import { createMetrics, type Metrics } from '../server/src/observability/metrics';
 import { REDACTED, TRUNCATED, redactSecrets } from '../server/src/observability/redact';
-import { parsePrometheus, valueOf } from './helpers/prometheus';
+import { parsePrometheus, samplesOf, valueOf } from './helpers/prometheus';
 import { createTestDatabase, hasPostgres } from './helpers/services';
 
 const silent = pino({ level: 'silent' });
@@ -30,12 +30,19 @@ function row(overrides: Partial<NewAuditLog> = {}): NewAuditLog {
     status_code: 200,
     error_message: null,
     duration_ms: 3,
+    count: 1,
     ...overrides,
   };
 }
 
 async function metricValue(metrics: Metrics, name: string, labels: Record<string, string> = {}) {
   return valueOf(parsePrometheus(await metrics.registry.metrics()), name, labels);
+}
+
+/** audit_logs_dropped_total over every kind and reason. */
+async function droppedCalls(metrics: Metrics) {
+  const samples = samplesOf(parsePrometheus(await metrics.registry.metrics()), 'audit_logs_dropped_total');
+  return samples.reduce((sum, sample) => sum + sample.value, 0);
 }
 
 describe('redactSecrets', () => {
@@ -52,7 +59,7 @@ describe('redactSecrets', () => {
           token_hint: 'refresh',
           note: 'the password is not here',
         },
-      }),
+      }).data,
     ).toEqual({
       username: 'ada',
       password: REDACTED,
@@ -79,7 +86,7 @@ describe('redactSecrets', () => {
         'key\u0000': 1,
         inf: Infinity,
         nothing: undefined,
-      }),
+      }).data,
     ).toEqual({
       big: '12345678901234567890',
       when: '2025-01-02T03:04:05.000Z',
@@ -96,8 +103,33 @@ describe('redactSecrets', () => {
   it('stores a marker instead of anything nested too deep (secrets included)', () => {
     let deep: unknown = { password: 'hunter2' };
     for (let i = 0; i < 100; i++) deep = [deep];
-    expect(JSON.stringify(redactSecrets(deep))).toContain(TRUNCATED);
-    expect(JSON.stringify(redactSecrets(deep))).not.toContain('hunter2');
+    expect(JSON.stringify(redactSecrets(deep).data)).toContain(TRUNCATED);
+    expect(JSON.stringify(redactSecrets(deep).data)).not.toContain('hunter2');
+  });
+
+  it('copies at most about maxBytes, however large the input, and says how much it copied', () => {
+    const small = redactSecrets({ name: 'Ada' });
+    expect(small.data).toEqual({ name: 'Ada' });
+    expect(small.bytes).toBe(8 + 'name'.length + 2 + 'Ada'.length + 2);
+
+    const long = redactSecrets({ name: 'x'.repeat(100_000) }, 1_000);
+    expect(long.data).toEqual({ name: `${'x'.repeat(1_000 - 8 - 6)}${TRUNCATED}` });
+    const wide = redactSecrets(Array.from({ length: 100_000 }, (_, i) => i), 1_000);
+    expect(wide.data).toEqual([...Array.from({ length: 124 }, (_, i) => i), TRUNCATED]);
+    expect(wide.bytes).toBeLessThanOrEqual(1_008);
+  });
+
+  it('stays bounded on a DAG of shared references (2^40 paths) and on a cycle', () => {
+    let dag: Record<string, unknown> = { leaf: 'x' };
+    for (let i = 0; i < 40; i++) dag = { a: dag, b: dag };
+    const copied = redactSecrets(dag, 4_096);
+    expect(copied.bytes).toBeLessThan(4_096 + 64);
+    expect(JSON.stringify(copied.data).length).toBeLessThan(8_192);
+    expect(JSON.stringify(copied.data)).toContain(TRUNCATED);
+
+    const cycle: Record<string, unknown> = { name: 'loop' };
+    cycle.self = cycle;
+    expect(JSON.stringify(redactSecrets(cycle, 4_096).data)).toContain(TRUNCATED);
   });
 
   it('accepts the REST query names of GET /audit-logs, coercing strings and capping per_page', () => {
@@ -196,28 +228,83 @@ describe.skipIf(!hasPostgres)('audit repository and queue on PostgreSQL', () => 
       expect(await metricValue(metrics, 'audit_logs_total', { outcome: 'success' })).toBe(20);
       expect(await metricValue(metrics, 'audit_logs_total', { outcome: 'error' })).toBe(5);
       expect(await metricValue(metrics, 'audit_queue_size')).toBe(0);
-      expect(await metricValue(metrics, 'audit_logs_dropped_total')).toBe(0);
+      expect(await droppedCalls(metrics)).toBe(0);
       await audit.close(1_000);
     });
 
-    it('never blocks callers while the database is slow: the queue stays bounded and drops are counted', async () => {
+    it('holds back callers, not rows, while the database is slow: bounded in bytes, nothing dropped', async () => {
       const metrics = createMetrics('test');
       let release!: () => void;
       const slow = new Promise<void>((resolve) => (release = resolve));
       const audit = queue(metrics, {
-        maxSize: 50,
+        maxBytes: 10_000,
         batchSize: 10,
         repository: { insertBatch: async (rows) => (await slow, repository.insertBatch(rows)) },
       });
-      for (let i = 0; i < 1000; i++) audit.record(row()); // synchronous: returns while the INSERT hangs
-      expect(audit.size).toBe(50);
-      expect(await metricValue(metrics, 'audit_logs_dropped_total')).toBe(950);
-      expect(await metricValue(metrics, 'audit_queue_size')).toBe(50);
+      // Each row weighs ~300 bytes plus its request data: 100 × 1,000 bytes of data cannot all fit.
+      const accepted = Array.from({ length: 100 }, () => audit.record(row(), 1_000));
+      const waiting = accepted.filter((result) => result !== undefined);
+      expect(waiting.length).toBeGreaterThan(80);
+      expect(audit.size).toBe(100 - waiting.length);
+      expect(await metricValue(metrics, 'audit_queue_bytes')).toBeLessThanOrEqual(10_000);
 
       release();
+      await Promise.all(waiting);
       await audit.flush();
-      expect(await countRows()).toBe(50);
-      expect(await metricValue(metrics, 'audit_logs_total', { outcome: 'success' })).toBe(50);
+      expect(await countRows()).toBe(100);
+      expect(await metricValue(metrics, 'audit_logs_total', { outcome: 'success' })).toBe(100);
+      expect(await droppedCalls(metrics)).toBe(0);
+      await audit.close(1_000);
+    });
+
+    it('drops (and counts) a row that waited maxWaitMs for a database that takes nothing', async () => {
+      const metrics = createMetrics('test');
+      const audit = queue(metrics, { maxBytes: 1, maxWaitMs: 20, repository: { insertBatch: () => new Promise<void>(() => {}) } });
+      expect(audit.record(row())).toBeUndefined(); // an empty queue takes any row
+      await audit.record(row());
+      await audit.record(row());
+      expect(await metricValue(metrics, 'audit_logs_dropped_total', { kind: 'call', reason: 'queue_full' })).toBe(2);
+      await audit.close(10);
+    });
+
+    it('tallies refusals: one row per user, procedure, status and transport per minute, with a count', async () => {
+      const metrics = createMetrics('test');
+      const audit = queue(metrics, {});
+      const refused = (overrides: Partial<NewAuditLog>) =>
+        row({ outcome: 'permission_denied', status_code: 403, request_data: null, ...overrides });
+      for (let i = 0; i < 500; i++) audit.recordRefusal(refused({ correlation_id: `c-${i}` }));
+      audit.recordRefusal(refused({ status_code: 429, outcome: 'error' }));
+      audit.recordRefusal(refused({ transport: 'ws' }));
+      audit.recordRefusal(refused({ user_id: 'u-bob', username: 'bob' }));
+      audit.recordRefusal(refused({ timestamp: new Date(T0 + 60_000) }));
+      expect(audit.size).toBe(0); // a minute's tally is written when the minute ends (or on flush)
+      await audit.flush();
+      const { items } = await repository.page({}, 0, 10);
+      const summary = items.map(({ username, status_code, transport, count, correlation_id, timestamp }) => ({
+        username, status_code, transport, count, correlation_id, minute: (timestamp.getTime() - T0) / 60_000,
+      }));
+      expect(summary).toHaveLength(5);
+      expect(summary).toEqual(
+        expect.arrayContaining([
+          { username: 'ada', status_code: 403, transport: 'http', count: 500, correlation_id: 'c-0', minute: 0 },
+          { username: 'ada', status_code: 429, transport: 'http', count: 1, correlation_id: 'c-1', minute: 0 },
+          { username: 'ada', status_code: 403, transport: 'ws', count: 1, correlation_id: 'c-1', minute: 0 },
+          { username: 'bob', status_code: 403, transport: 'http', count: 1, correlation_id: 'c-1', minute: 0 },
+          { username: 'ada', status_code: 403, transport: 'http', count: 1, correlation_id: 'c-1', minute: 1 },
+        ]),
+      );
+      expect(await droppedCalls(metrics)).toBe(0);
+      await audit.close(1_000);
+    });
+
+    it('counts refusals past the tally\'s bound as dropped, and never lets them take a call\'s room', async () => {
+      const metrics = createMetrics('test');
+      const audit = queue(metrics, { maxRefusalRows: 3 });
+      for (let i = 0; i < 10; i++) audit.recordRefusal(row({ user_id: `u-${i}`, outcome: 'permission_denied', status_code: 403 }));
+      audit.record(row({ action: 'authors.create' }));
+      await audit.flush();
+      expect(await metricValue(metrics, 'audit_logs_dropped_total', { kind: 'refusal', reason: 'queue_full' })).toBe(7);
+      expect(await countRows()).toBe(4);
       await audit.close(1_000);
     });
 
@@ -238,7 +325,7 @@ describe.skipIf(!hasPostgres)('audit repository and queue on PostgreSQL', () => 
       await audit.flush();
       expect(attempts).toBe(3);
       expect(await countRows()).toBe(7);
-      expect(await metricValue(metrics, 'audit_logs_dropped_total')).toBe(0);
+      expect(await droppedCalls(metrics)).toBe(0);
       await audit.close(1_000);
     });
 
@@ -260,7 +347,7 @@ describe.skipIf(!hasPostgres)('audit repository and queue on PostgreSQL', () => 
       audit.record(row());
       audit.record(row());
       await audit.flush();
-      expect(await metricValue(metrics, 'audit_logs_dropped_total')).toBe(3);
+      expect(await metricValue(metrics, 'audit_logs_dropped_total', { kind: 'call', reason: 'database' })).toBe(3);
       expect(await countRows()).toBe(1);
       await audit.close(1_000);
     });
@@ -273,7 +360,7 @@ describe.skipIf(!hasPostgres)('audit repository and queue on PostgreSQL', () => 
       await audit.close(5_000);
       expect(await countRows()).toBe(30);
       audit.record(row());
-      expect(await metricValue(metrics, 'audit_logs_dropped_total')).toBe(1);
+      expect(await metricValue(metrics, 'audit_logs_dropped_total', { kind: 'call', reason: 'shutdown' })).toBe(1);
     });
 
     it('gives up at the shutdown deadline when the database hangs, counting the rows it could not write', async () => {
@@ -282,7 +369,7 @@ describe.skipIf(!hasPostgres)('audit repository and queue on PostgreSQL', () => 
       for (let i = 0; i < 5; i++) audit.record(row());
       await audit.close(100);
       expect(audit.size).toBe(0);
-      expect(await metricValue(metrics, 'audit_logs_dropped_total')).toBe(5);
+      expect(await metricValue(metrics, 'audit_logs_dropped_total', { kind: 'call', reason: 'shutdown' })).toBe(5);
       expect(await metricValue(metrics, 'audit_queue_size')).toBe(0);
     });
   });

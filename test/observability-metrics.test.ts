@@ -18,7 +18,8 @@ const DESIGN_METRICS: Record<string, { type: string; labels: string[] }> = {
   ws_messages_sent_total: { type: 'counter', labels: ['transport'] },
   rate_limit_hits_total: { type: 'counter', labels: ['limit_type'] },
   audit_logs_total: { type: 'counter', labels: ['outcome'] },
-  audit_logs_dropped_total: { type: 'counter', labels: [] },
+  // Labelled since the audit guarantees (kind: call | refusal, reason: queue_full | database | shutdown).
+  audit_logs_dropped_total: { type: 'counter', labels: ['kind', 'reason'] },
   audit_queue_size: { type: 'gauge', labels: [] },
   db_query_duration_seconds: { type: 'histogram', labels: ['operation'] },
   app_errors_total: { type: 'counter', labels: ['error_type', 'transport'] },

@@ -210,7 +210,7 @@ describe.skipIf(!hasRedis)('rate-limit guard when Redis does not answer', () => 
   });
 
   it('treats a store slower than the timeout as unreachable', async () => {
-    const stalled: RateLimiter = { consume: () => new Promise(() => {}) };
+    const stalled: RateLimiter = { consume: () => new Promise(() => {}), peek: () => new Promise(() => {}) };
     const { caller, events } = setup(stalled, { RATE_LIMIT_FAIL_MODE: 'closed' });
     expect(await codeOf(caller().ping())).toBe('SERVICE_UNAVAILABLE');
     expect(events).toEqual([['per_ip', 'fail_closed']]);

@@ -1,5 +1,5 @@
 // The sliding-window limiter itself, on Redis (one Lua script) and in memory: exact admission under
-// concurrency, the remaining count, the window sliding, and the store's key layout.
+// concurrency, the remaining count, peeking, the window sliding, and the store's key layout.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRateLimiter, resetSeconds, type RateLimiter } from '../server/src/state/rate-limiter';
@@ -21,6 +21,17 @@ describe.each(stateBackends)('rate limiter on $name', (backend) => {
   afterAll(async () => handle?.[Symbol.asyncDispose]());
 
   describe.skipIf(backend.unavailable)('', () => {
+    it('peeks without recording: the decision a hit would get, the window unchanged', async () => {
+      expect(await limiter.peek('peek', 2, 30_000)).toMatchObject({ allowed: true, limit: 2, remaining: 2 });
+      await limiter.consume('peek', 2, 30_000);
+      expect(await limiter.peek('peek', 2, 30_000)).toMatchObject({ allowed: true, remaining: 1 });
+      expect(await limiter.peek('peek', 2, 30_000)).toMatchObject({ allowed: true, remaining: 1 });
+      await limiter.consume('peek', 2, 30_000);
+      const full = await limiter.peek('peek', 2, 30_000);
+      expect(full).toMatchObject({ allowed: false, remaining: 0 });
+      expect(full.resetMs).toBeGreaterThan(29_000);
+    });
+
     it('admits exactly 50 of 200 concurrent calls against a limit of 50', async () => {
       const decisions = await Promise.all(
         Array.from({ length: 200 }, () => limiter.consume('burst', 50, 30_000)),

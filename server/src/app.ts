@@ -79,7 +79,6 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     auth: services.auth,
     contexts,
     guard: createSocketGuard({ registry: connections, metrics: legacyMetrics, logger }),
-    events: services.events,
     metrics: legacyMetrics,
     logger,
     maxPayload: config.WS_MAX_PAYLOAD,

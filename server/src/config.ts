@@ -38,12 +38,19 @@ const envSchema = z.object({
   RATE_LIMIT_PER_MINUTE: positiveInt.default(60),
   WS_MESSAGE_RATE_LIMIT: positiveInt.default(100),
   LOGIN_RATE_LIMIT: positiveInt.default(10),
+  /** Failed logins per username from any IP within LOGIN_ACCOUNT_WINDOW_SECONDS (a sliding window: no permanent lockout). */
+  LOGIN_ACCOUNT_RATE_LIMIT: positiveInt.default(30),
+  LOGIN_ACCOUNT_WINDOW_SECONDS: positiveInt.default(15 * 60),
   RATE_LIMIT_FAIL_MODE: z.enum(['open', 'closed']).default('open'),
   /** Peers whose X-Forwarded-For is believed (IP addresses). */
   TRUSTED_PROXIES: commaList.default([]),
   WS_MAX_CONNECTIONS_PER_USER: positiveInt.default(5),
 
   MAX_REQUEST_BODY_SIZE: positiveInt.default(1024 * KIB),
+  /** Values one procedure input may hold, counted after superjson decoding. */
+  MAX_INPUT_NODES: positiveInt.default(10_000),
+  /** Estimated bytes of audit rows held in memory before calls wait for the database (back-pressure). */
+  AUDIT_QUEUE_MAX_BYTES: positiveInt.default(16 * 1024 * KIB),
   WS_MAX_PAYLOAD: positiveInt.default(1024 * KIB),
   CORS_ORIGINS: commaList.default([]),
   /** How long a graceful shutdown waits for in-flight work before closing connections. */

@@ -68,7 +68,7 @@ export async function openResources(config: Config, logger: Logger): Promise<Res
   // One registry per app, so several in-process servers never share counters.
   const metrics = createMetrics(SERVER_VERSION);
   const auditLogs = withQueryTiming('audit', createAuditRepository(database.db), metrics);
-  const telemetry = createTelemetry({ logger, metrics, auditRepository: auditLogs });
+  const telemetry = createTelemetry({ logger, metrics, auditRepository: auditLogs, auditQueueMaxBytes: config.AUDIT_QUEUE_MAX_BYTES });
   const recordRateLimitHit = rateLimitHitRecorder(metrics);
   const events: EventStream = redis
     ? await createRedisEventStream(redis, {
@@ -88,6 +88,7 @@ export async function openResources(config: Config, logger: Logger): Promise<Res
     }),
     events,
     shutdownSignal: shutdown.signal,
+    limits: { maxInputNodes: config.MAX_INPUT_NODES },
   };
   const connections = createConnectionRegistry(redis, {
     limit: config.WS_MAX_CONNECTIONS_PER_USER,

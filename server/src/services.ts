@@ -7,6 +7,12 @@ import type { Telemetry } from './observability/telemetry';
 import type { EventStream } from './state/event-stream';
 import type { RateLimitGuard } from './state/rate-limiter-guard';
 
+/** Limits every procedure call is held to, whatever its transport. */
+export interface CallLimits {
+  /** Values an input may hold (MAX_INPUT_NODES); see middleware/input-budget.ts. */
+  maxInputNodes: number;
+}
+
 export interface Services {
   authors: AuthorRepository;
   auditLogs: AuditRepository;
@@ -17,6 +23,7 @@ export interface Services {
   events: EventStream;
   /** Aborted when the server begins shutting down; long-lived work (subscriptions) ends on it. */
   shutdownSignal: AbortSignal;
+  limits: CallLimits;
   /** Token verification (`auth.authenticate`, shared by every transport), login, refresh, logout. */
   auth: AuthService;
 }

@@ -1,6 +1,9 @@
 // Audit log schemas: `audit.list` input (names match the REST query `GET /audit-logs?…`, so REST
 // maps 1:1) and the row shape returned by `audit.list` / `audit.byId`.
 import { z } from 'zod';
+import { decimalInteger, positiveId } from './integer';
+import { pageNumberSchema, perPageNumberSchema } from './pagination';
+import { textSchema } from './text';
 
 export const AUDIT_OUTCOMES = ['success', 'error', 'permission_denied'] as const;
 export const auditOutcomeSchema = z.enum(AUDIT_OUTCOMES);
@@ -9,7 +12,7 @@ export type AuditOutcome = z.infer<typeof auditOutcomeSchema>;
 export const DEFAULT_AUDIT_PER_PAGE = 20;
 export const MAX_AUDIT_PER_PAGE = 100;
 
-const filterText = z.string().min(1).max(255);
+const filterText = textSchema.min(1).max(255);
 // `z.coerce.date<Date>()` turns query-string dates ("2025-01-31T12:00:00Z") into Dates at run time
 // while the typed client passes Dates.
 const dateFilter = z.coerce.date<Date>();
@@ -25,19 +28,15 @@ export const listAuditLogsInput = z
     start_date: dateFilter.optional(),
     /** Inclusive upper bound of the call's timestamp. */
     end_date: dateFilter.optional(),
-    page: z.coerce.number<number>().int().min(1).max(1_000_000).default(1),
+    page: decimalInteger(pageNumberSchema.default(1)),
     /** Values above MAX_AUDIT_PER_PAGE are capped, not rejected. */
-    per_page: z.coerce
-      .number<number>()
-      .int()
-      .min(1)
-      .default(DEFAULT_AUDIT_PER_PAGE)
+    per_page: decimalInteger(perPageNumberSchema.default(DEFAULT_AUDIT_PER_PAGE))
       .transform((n) => Math.min(n, MAX_AUDIT_PER_PAGE)),
   })
   .default({ page: 1, per_page: DEFAULT_AUDIT_PER_PAGE });
 export type ListAuditLogsInput = z.input<typeof listAuditLogsInput>;
 
-export const auditLogByIdInput = z.object({ id: z.coerce.number<number>().int().min(1).max(Number.MAX_SAFE_INTEGER) });
+export const auditLogByIdInput = z.object({ id: positiveId(Number.MAX_SAFE_INTEGER) });
 
 export const auditLogSchema = z.object({
   id: z.number().int(),
@@ -59,6 +58,12 @@ export const auditLogSchema = z.object({
   status_code: z.number().int().nullable(),
   error_message: z.string().nullable(),
   duration_ms: z.number().int().nullable(),
+  /**
+   * Calls the row stands for: 1 for a call; for refused calls (401/403/429), how many one user made
+   * to one procedure over one transport within the minute that starts at `timestamp`'s minute (the
+   * other fields are those of the first).
+   */
+  count: z.number().int(),
 });
 export type AuditLogEntry = z.infer<typeof auditLogSchema>;
 

@@ -1,13 +1,14 @@
 // Authentication payloads shared by the server (validation) and the client (types).
 import { z } from 'zod';
+import { textSchema } from './text';
 
 export const loginInput = z.object({
-  username: z.string().trim().min(1).max(255),
-  password: z.string().min(1).max(1024),
+  username: textSchema.trim().min(1).max(255),
+  password: textSchema.min(1).max(1024),
 });
 
 /** A refresh token as issued; opaque to clients. */
-export const refreshTokenInput = z.object({ refresh_token: z.string().min(1).max(8192) });
+export const refreshTokenInput = z.object({ refresh_token: textSchema.min(1).max(8192) });
 
 /** The OAuth2 token response (Keycloak's shape), returned by login and refresh. */
 export const tokenSetSchema = z.object({

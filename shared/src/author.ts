@@ -1,19 +1,20 @@
 // Author schemas shared by the server (validation) and the client (types).
 import { z } from 'zod';
+import { positiveId } from './integer';
+import { textSchema } from './text';
 
 /** Largest value of a PostgreSQL `integer` column: bigger ids can never exist, so they fail validation instead of reaching SQL. */
 export const MAX_AUTHOR_ID = 2_147_483_647;
 export const MAX_NAME_LENGTH = 255;
 
-// `z.coerce.number<number>()` coerces query-string values ("7") at run time while keeping the
-// input type `number` for the typed client.
-export const authorIdSchema = z.coerce.number<number>().int().min(1).max(MAX_AUTHOR_ID);
+/** A JSON number, or its digits in a path segment or query string ("7"); see integer.ts. */
+export const authorIdSchema = positiveId(MAX_AUTHOR_ID);
 
 /** Names are trimmed before storing; 1–255 characters after trimming. */
-export const authorNameSchema = z.string().trim().min(1).max(MAX_NAME_LENGTH);
+export const authorNameSchema = textSchema.trim().min(1).max(MAX_NAME_LENGTH);
 
 /** A substring to search for; empty means "no filter". */
-const nameFilterSchema = z.string().max(MAX_NAME_LENGTH);
+export const nameFilterSchema = textSchema.max(MAX_NAME_LENGTH);
 
 export const authorSchema = z.object({
   id: z.number().int(),

@@ -1,6 +1,7 @@
 // Events pushed to subscribers: author changes (authors.onChange) and admin broadcasts (system.onBroadcast).
 import { z } from 'zod';
 import { authorSchema } from './author';
+import { textSchema } from './text';
 
 export const AUTHOR_EVENT_TYPES = ['created', 'updated', 'deleted'] as const;
 
@@ -21,7 +22,7 @@ export type BroadcastEvent = z.infer<typeof broadcastEventSchema>;
 export type AppEvent = AuthorEvent | BroadcastEvent;
 
 export const MAX_BROADCAST_LENGTH = 4096;
-export const broadcastInput = z.object({ message: z.string().trim().min(1).max(MAX_BROADCAST_LENGTH) });
+export const broadcastInput = z.object({ message: textSchema.trim().min(1).max(MAX_BROADCAST_LENGTH) });
 
 /** Stream ids look like Redis Stream ids (`<ms>-<seq>`) on every backend. */
 export const eventIdSchema = z.string().regex(/^\d{1,20}-\d{1,20}$/, 'not an event id');

@@ -5,3 +5,5 @@ export * from './roles';
 export * from './events';
 export * from './legacy';
 export * from './audit';
+export * from './integer';
+export * from './text';

@@ -2,8 +2,9 @@
 // `data` each package accepts. The server maps these onto procedures; the LegacyClient and non-TS
 // clients (through the JSON Schemas) speak them.
 import { z } from 'zod';
-import { authorFilterSchema, authorIdSchema, authorNameSchema } from './author';
-import type { PaginationMeta } from './pagination';
+import { authorFilterSchema, authorIdSchema, authorNameSchema, nameFilterSchema } from './author';
+import { decimalInteger } from './integer';
+import { cursorSchema, pageNumberSchema, perPageNumberSchema, type PaginationMeta } from './pagination';
 
 export const PkgID = {
   GET_AUTHORS: 1,
@@ -62,23 +63,29 @@ export interface LegacyErrorData {
   issues?: unknown[];
 }
 
-const filterKeys = authorFilterSchema.extend({
+const filterShape = {
+  ...authorFilterSchema.shape,
   /** Older clients' name for `search`. */
-  search_term: z.string().max(255).optional(),
-});
+  search_term: nameFilterSchema.optional(),
+};
+const filterKeys = z.strictObject(filterShape);
 
-/** What `data` may hold for each package (the server validates through the procedures themselves). */
+/**
+ * What `data` may hold for each package: strict objects, as the original protocol published them
+ * (a key the package does not know is invalid data, not ignored). The server checks every frame's
+ * `data` against these before it calls the package's procedure.
+ */
 export const legacyRequestDataSchemas = {
-  [PkgID.GET_AUTHORS]: filterKeys.extend({ filters: filterKeys.optional() }),
-  [PkgID.GET_PAGINATED_AUTHORS]: z.object({
-    page: z.number().int().min(1).optional(),
-    per_page: z.number().int().min(1).optional(),
-    cursor: z.string().optional(),
+  [PkgID.GET_AUTHORS]: z.strictObject({ ...filterShape, filters: filterKeys.optional() }),
+  [PkgID.GET_PAGINATED_AUTHORS]: z.strictObject({
+    page: decimalInteger(pageNumberSchema).optional(),
+    per_page: decimalInteger(perPageNumberSchema).optional(),
+    cursor: cursorSchema.optional(),
     filters: filterKeys.optional(),
   }),
-  [PkgID.CREATE_AUTHOR]: z.object({ name: authorNameSchema }),
-  [PkgID.UPDATE_AUTHOR]: z.object({ id: authorIdSchema, name: authorNameSchema }),
-  [PkgID.DELETE_AUTHOR]: z.object({ id: authorIdSchema }),
+  [PkgID.CREATE_AUTHOR]: z.strictObject({ name: authorNameSchema }),
+  [PkgID.UPDATE_AUTHOR]: z.strictObject({ id: authorIdSchema, name: authorNameSchema }),
+  [PkgID.DELETE_AUTHOR]: z.strictObject({ id: authorIdSchema }),
 } satisfies Record<PkgID, z.ZodType>;
 
 /** An author as legacy frames carry it: plain JSON, dates as ISO-8601 strings. */

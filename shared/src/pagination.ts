@@ -1,28 +1,29 @@
 // Pagination input and metadata, offset (`page`) or keyset (`cursor`) mode.
 import { z } from 'zod';
-import { authorSchema, authorIdSchema } from './author';
+import { authorIdSchema, authorSchema, nameFilterSchema } from './author';
+import { decimalInteger } from './integer';
+import { textSchema } from './text';
 
 export const DEFAULT_PER_PAGE = 20;
 export const MAX_PER_PAGE = 1000;
 /** Cursors are short base64url strings; anything longer is not one of ours. */
 const MAX_CURSOR_LENGTH = 64;
 
+export const pageNumberSchema = z.number().int().min(1).max(1_000_000);
+/** Values above the procedure's cap are capped, not rejected. */
+export const perPageNumberSchema = z.number().int().min(1);
+/** Present (even empty) selects keyset pagination; `""` starts from the beginning. */
+export const cursorSchema = textSchema.max(MAX_CURSOR_LENGTH);
+
 export const paginatedAuthorsInput = z
   .object({
-    page: z.coerce.number<number>().int().min(1).max(1_000_000).default(1),
-    /** Values above MAX_PER_PAGE are capped, not rejected. */
-    per_page: z.coerce
-      .number<number>()
-      .int()
-      .min(1)
-      .default(DEFAULT_PER_PAGE)
-      .transform((n) => Math.min(n, MAX_PER_PAGE)),
-    /** Present (even empty) selects keyset pagination; `""` starts from the beginning. */
-    cursor: z.string().max(MAX_CURSOR_LENGTH).optional(),
+    page: decimalInteger(pageNumberSchema.default(1)),
+    per_page: decimalInteger(perPageNumberSchema.default(DEFAULT_PER_PAGE)).transform((n) => Math.min(n, MAX_PER_PAGE)),
+    cursor: cursorSchema.optional(),
     filters: z
       .object({
         id: authorIdSchema.optional(),
-        name: z.string().max(255).optional(),
+        name: nameFilterSchema.optional(),
       })
       .optional(),
   })

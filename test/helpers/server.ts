@@ -30,6 +30,8 @@ export interface TestServerOptions {
   env?: Record<string, string>;
   /** Defaults to a silent logger; pass `captureLogs().logger` (test/helpers/logs.ts) to read the lines. */
   logger?: Logger;
+  /** Defaults to 0 (a free port); a fixed one when the URL must be known first (PUBLIC_URL, an OIDC issuer). */
+  port?: number;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -42,7 +44,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     ...options.env,
   });
   const app = await createApp(config, options.logger ?? pino({ level: 'silent' }));
-  const { port } = await app.listen(0, '127.0.0.1');
+  const { port } = await app.listen(options.port ?? 0, '127.0.0.1');
   const url = `http://127.0.0.1:${port}`;
   const client = (token?: string, clientOptions?: Partial<ClientOptions>) =>
     createClient({

@@ -34,6 +34,7 @@ export function stubServices(overrides: Partial<Services> = {}): Services {
     rateLimits: createRateLimitGuard({ limiter: createRateLimiter(undefined), config: loadConfig({ RATE_LIMIT_ENABLED: 'false' }) }),
     events: createMemoryEventStream(),
     shutdownSignal: new AbortController().signal,
+    limits: { maxInputNodes: 10_000 },
     ...overrides,
   };
 }

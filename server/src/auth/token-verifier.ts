@@ -1,7 +1,11 @@
 // Access-token verification shared by every transport: signature against a key set (JWKS), issuer,
-// expiry and not-before with a small clock tolerance, audience when configured, asymmetric
-// algorithms only (never `none`, never HMAC — a public key must not double as a shared secret).
-import { errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+// expiry and not-before with a clock tolerance of CLOCK_TOLERANCE_SECONDS, asymmetric algorithms only
+// (never `none`, never HMAC — a public key must not double as a shared secret), and the token's
+// client: with OIDC_AUDIENCE set, `aud` must name it; without, `azp` or `aud` must name
+// OIDC_CLIENT_ID, so a token the realm issued to another client is not honoured here (Keycloak
+// resource servers check the same). The tolerance holds everywhere a token's end is checked: the
+// user's `expiresAt` already includes it.
+import { errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { ACCESS_TOKEN_TYPE, userFromClaims } from './claims';
 import { AuthError } from './errors';
 import type { User } from './user';
@@ -39,10 +43,19 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
     if (payload.typ !== undefined && payload.typ !== ACCESS_TOKEN_TYPE) {
       throw new AuthError('invalid_token', 'Invalid token: not an access token');
     }
+    if (!options.audience && !isForClient(payload, options.clientId)) {
+      throw new AuthError('invalid_token', 'Invalid token: issued to another client');
+    }
     const user = userFromClaims(payload, options.clientId);
     if (!user) throw new AuthError('invalid_token', 'Invalid token: no subject');
-    return { ...user, expiresAt: payload.exp };
+    // `exp` is required above, so this is always set.
+    return { ...user, expiresAt: (payload.exp ?? 0) + CLOCK_TOLERANCE_SECONDS };
   };
+}
+
+/** Whether the token's authorized party (`azp`) or one of its audiences (`aud`) is `clientId`. */
+function isForClient({ azp, aud }: JWTPayload, clientId: string): boolean {
+  return azp === clientId || (Array.isArray(aud) ? aud.includes(clientId) : aud === clientId);
 }
 
 /** Client-safe wording for why a token was refused. */

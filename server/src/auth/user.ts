@@ -6,6 +6,9 @@ export interface User {
   username: string;
   /** Union of realm and client roles; may include roles this API does not use. */
   roles: string[];
-  /** The access token's `exp` (epoch seconds): connection-oriented transports end the socket then. */
+  /**
+   * When this server stops accepting the access token (epoch seconds): its `exp` plus the clock
+   * tolerance. Calls on a long-lived connection are refused from then on, and its socket is closed.
+   */
   expiresAt?: number;
 }

@@ -54,7 +54,11 @@ export const signingKeys = pgTable('signing_keys', {
   created_at: timestamp({ withTimezone: true }).notNull().defaultNow(),
 });
 
-/** The audit log: one row per authenticated procedure call, on every transport. */
+/**
+ * The audit log: one row per authenticated procedure call, on every transport — except refused
+ * calls (401/403/429), which are tallied: one row per user, procedure, status and transport per
+ * minute, `count` saying how many (observability/refusal-tally.ts).
+ */
 export const userActions = pgTable(
   'user_actions',
   {
@@ -74,6 +78,8 @@ export const userActions = pgTable(
     status_code: integer(),
     error_message: text(),
     duration_ms: integer(),
+    /** Calls this row stands for: 1, or the refusals of one minute. */
+    count: integer().notNull().default(1),
   },
   (table) => [
     index('user_actions_timestamp_idx').on(table.timestamp),

@@ -1,16 +1,21 @@
 // The cross-cutting steps of every procedure call, on every transport, in the order of the diagrams:
-//   observe (metrics, log line) → audit → rate limit → [RBAC] → the procedure (input, output, resolver).
+//   observe (metrics, log line) → audit → rate limit → [RBAC] → input budget → the procedure (input,
+//   output, resolver).
+// The input budget comes last among the gates, so a call refused by rate limiting or RBAC never
+// has its input read (nor, on HTTP, its body).
 // They run as ONE tRPC middleware, not one each: tRPC copies its option objects (with a Babel
 // object-spread helper) at every middleware hop, about 4 µs per hop and call measured here, and
 // these steps need no hop of their own. A refusal thrown by rate limiting or RBAC is observed and
-// audited like any failed call, then rethrown for tRPC to turn into the call's error result.
+// audited like any failed call, then rethrown for tRPC to turn into the call's error result. A login
+// procedure's refusal of the credentials counts against its username afterwards (rate-limit.ts).
 import { getTRPCErrorFromUnknown, type TRPCError } from '@trpc/server';
 import { middleware } from '../trpc/init';
 import { auditCall } from './audit';
 import { authorizedUser } from './authorize';
 import type { CallInfo } from './call-info';
+import { enforceInputBudget } from './input-budget';
 import { observeCall } from './observe';
-import { enforceRateLimit } from './rate-limit';
+import { countFailedLogin, enforceRateLimit } from './rate-limit';
 
 type CallResult = { ok: true } | { ok: false; error: TRPCError };
 
@@ -37,7 +42,10 @@ async function recorded<R extends CallResult>(call: CallInfo, inner: () => Promi
 export const publicCall = middleware((opts) =>
   recorded(opts, async () => {
     await enforceRateLimit(opts);
-    return opts.next();
+    await enforceInputBudget(opts);
+    const result = await opts.next();
+    if (!result.ok) await countFailedLogin(opts, result.error);
+    return result;
   }),
 );
 
@@ -45,6 +53,8 @@ export const publicCall = middleware((opts) =>
 export const protectedCall = middleware((opts) =>
   recorded(opts, async () => {
     await enforceRateLimit(opts);
-    return opts.next({ ctx: { user: authorizedUser(opts) } });
+    const user = authorizedUser(opts);
+    await enforceInputBudget(opts);
+    return opts.next({ ctx: { user } });
   }),
 );

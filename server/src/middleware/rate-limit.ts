@@ -4,6 +4,15 @@
 // refusal) where the transport has response headers. Over the limit → TOO_MANY_REQUESTS (HTTP 429);
 // store down with RATE_LIMIT_FAIL_MODE=closed → SERVICE_UNAVAILABLE (503: the server, not the client,
 // is at fault, and no limit was actually exceeded); with `open` the call goes through without headers.
+//
+// Login procedures have two more limits against brute force: attempts per client IP + username, and
+// failed attempts per username from any IP (LOGIN_ACCOUNT_RATE_LIMIT per LOGIN_ACCOUNT_WINDOW_SECONDS,
+// a sliding window, so a lockout ends at most one window after the failures stop). The second is
+// only looked at before the attempt; `countFailedLogin` records a failure after it.
+//
+// A legacy socket's push subscriptions (transports/legacy/pushes.ts) are part of its connection,
+// which the connection limit holds, not messages: they are not rate-limited, so a user at the
+// message limit still gets the pushes of a socket it opens.
 import { TRPCError } from '@trpc/server';
 import { resetSeconds, type RateLimitDecision } from '../state/rate-limiter';
 import type { RateLimitLimits, RateLimitType } from '../state/rate-limiter-guard';
@@ -23,6 +32,8 @@ interface Limit {
   key: string;
   limit: number;
   windowMs: number;
+  /** Only look (the hit is recorded elsewhere, on an outcome). */
+  peek?: boolean;
 }
 
 /** The limit every call counts against: the procedure's own, the legacy WebSocket one, or the default. */
@@ -39,16 +50,26 @@ function callerLimit(ctx: Context, path: string, own: RateLimitMeta | undefined,
   return { type, key: caller, limit: limits.perMinute, windowMs: MINUTE_MS };
 }
 
-/** The brute-force limit of a login procedure: per client IP and attempted username. */
-function loginLimit(ctx: Context, rawInput: unknown, own: RateLimitMeta, limits: RateLimitLimits): Limit {
+/** The username a login input names, as a bucket name: trimmed, lower-cased, bounded. */
+function loginUsername(rawInput: unknown): string {
   const given = typeof rawInput === 'object' && rawInput !== null && 'username' in rawInput ? rawInput.username : '';
-  const username = typeof given === 'string' ? given.trim().toLowerCase().slice(0, MAX_USERNAME_IN_KEY) : '';
+  return typeof given === 'string' ? given.trim().toLowerCase().slice(0, MAX_USERNAME_IN_KEY) : '';
+}
+
+/** The brute-force limit of a login procedure: per client IP and attempted username. */
+function loginLimit(ctx: Context, username: string, own: RateLimitMeta, limits: RateLimitLimits): Limit {
   return {
     type: 'login',
     key: `login:${ctx.request.ip}:${username}`,
     limit: own.limit ?? limits.loginPerMinute,
     windowMs: (own.windowSeconds ?? 60) * 1000,
   };
+}
+
+/** Failed logins of one username from any IP; `peek` before the attempt, consumed on a failure. */
+function accountLimit(username: string, limits: RateLimitLimits, peek: boolean): Limit {
+  const { loginAccountFailures: limit, loginAccountWindowMs: windowMs } = limits;
+  return { type: 'login_account', key: `login-failures:${username}`, limit, windowMs, peek };
 }
 
 function setRateLimitHeaders(response: ResponseHeaders, decision: RateLimitDecision): void {
@@ -60,17 +81,20 @@ function setRateLimitHeaders(response: ResponseHeaders, decision: RateLimitDecis
 }
 
 /** Counts the call against its limits; throws TOO_MANY_REQUESTS (or SERVICE_UNAVAILABLE) to refuse it. */
-export async function enforceRateLimit({ ctx, meta, path, getRawInput }: CallInfo): Promise<void> {
+export async function enforceRateLimit({ ctx, meta, path, type: callType, getRawInput }: CallInfo): Promise<void> {
   const guard = ctx.services.rateLimits;
-  if (!guard.enabled) return;
+  if (!guard.enabled || (callType === 'subscription' && ctx.request.transport === 'legacy')) return;
   const own = meta?.rateLimit;
   const limits = [callerLimit(ctx, path, own, guard.limits)];
-  if (own?.key === 'login') limits.push(loginLimit(ctx, await getRawInput(), own, guard.limits));
+  if (own?.key === 'login') {
+    const username = loginUsername(await getRawInput());
+    limits.push(loginLimit(ctx, username, own, guard.limits), accountLimit(username, guard.limits, true));
+  }
 
   // Checked in turn, stopping at the first refusal; the headers show the tightest limit.
   let tightest: RateLimitDecision | undefined;
-  for (const { type, key, limit, windowMs } of limits) {
-    const { outcome, decision } = await guard.check(type, key, limit, windowMs);
+  for (const { type, key, limit, windowMs, peek } of limits) {
+    const { outcome, decision } = await (peek ? guard.peek : guard.check)(type, key, limit, windowMs);
     if (outcome === 'fail_closed') {
       throw new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: RATE_LIMIT_UNAVAILABLE_MESSAGE });
     }
@@ -82,4 +106,12 @@ export async function enforceRateLimit({ ctx, meta, path, getRawInput }: CallInf
   if (tightest && !tightest.allowed) {
     throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: RATE_LIMIT_EXCEEDED_MESSAGE });
   }
+}
+
+/** After a login procedure refused the credentials (UNAUTHORIZED): one more failure for its username. */
+export async function countFailedLogin({ ctx, meta, getRawInput }: CallInfo, error: TRPCError): Promise<void> {
+  const guard = ctx.services.rateLimits;
+  if (!guard.enabled || meta?.rateLimit?.key !== 'login' || error.code !== 'UNAUTHORIZED') return;
+  const { type, key, limit, windowMs } = accountLimit(loginUsername(await getRawInput()), guard.limits, false);
+  await guard.check(type, key, limit, windowMs);
 }

@@ -7,6 +7,11 @@ export function callOutcome(error: TRPCError | undefined): CallOutcome {
   return error.code === 'FORBIDDEN' || error.code === 'UNAUTHORIZED' ? 'permission_denied' : 'error';
 }
 
+/** Calls refused before they ran (no valid credentials, missing role, rate limit): tallied, not stored one by one. */
+export function isRefusal(error: TRPCError): boolean {
+  return error.code === 'UNAUTHORIZED' || error.code === 'FORBIDDEN' || error.code === 'TOO_MANY_REQUESTS';
+}
+
 /** Errors that are bugs or broken dependencies rather than the caller's mistake. */
 export function isUnexpected(error: TRPCError): boolean {
   return error.code === 'INTERNAL_SERVER_ERROR';

@@ -11,7 +11,7 @@ export type Transport = (typeof TRANSPORTS)[number];
 export type CallOutcome = 'success' | 'error' | 'permission_denied';
 
 /** `rate_limit_hits_total{limit_type}` values. */
-export type LimitType = 'per_user' | 'per_ip' | 'websocket' | 'login';
+export type LimitType = 'per_user' | 'per_ip' | 'websocket' | 'login' | 'login_account';
 
 /** `ws_connections_total{status}` values: the connection was opened, or refused (auth, limit). */
 export type ConnectionStatus = 'accepted' | 'rejected';
@@ -31,8 +31,9 @@ export interface Metrics {
   readonly wsMessagesSent: Counter<'transport'>;
   readonly rateLimitHits: Counter<'limit_type'>;
   readonly auditLogs: Counter<'outcome'>;
-  readonly auditLogsDropped: Counter;
+  readonly auditLogsDropped: Counter<'kind' | 'reason'>;
   readonly auditQueueSize: Gauge;
+  readonly auditQueueBytes: Gauge;
   readonly dbQueryDuration: Histogram<'operation'>;
   readonly appErrors: Counter<'error_type' | 'transport'>;
   readonly appInfo: Gauge<'version'>;
@@ -109,12 +110,18 @@ export function createMetrics(version: string): Metrics {
     }),
     auditLogsDropped: new Counter({
       name: 'audit_logs_dropped_total',
-      help: 'Audit entries dropped (queue full, or the database refused them repeatedly)',
+      help: 'Calls whose audit record was lost, by kind (call, refusal) and reason (queue_full, database, shutdown)',
+      labelNames: ['kind', 'reason'],
       registers,
     }),
     auditQueueSize: new Gauge({
       name: 'audit_queue_size',
       help: 'Audit entries waiting to be written',
+      registers,
+    }),
+    auditQueueBytes: new Gauge({
+      name: 'audit_queue_bytes',
+      help: 'Estimated size of the audit entries waiting to be written (bounded by AUDIT_QUEUE_MAX_BYTES)',
       registers,
     }),
     dbQueryDuration: new Histogram({

@@ -17,12 +17,14 @@ export function createTelemetry(options: {
   logger: Logger;
   metrics: Metrics;
   auditRepository: Pick<AuditRepository, 'insertBatch'>;
+  /** AUDIT_QUEUE_MAX_BYTES. */
+  auditQueueMaxBytes?: number;
 }): Telemetry {
   const { logger, metrics } = options;
   return {
     logger,
     metrics,
     recordCall: createCallRecorder(metrics),
-    audit: createAuditQueue({ repository: options.auditRepository, metrics, logger }),
+    audit: createAuditQueue({ repository: options.auditRepository, metrics, logger, maxBytes: options.auditQueueMaxBytes }),
   };
 }

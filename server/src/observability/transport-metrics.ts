@@ -41,6 +41,7 @@ export function rateLimitHitRecorder(metrics: Metrics): (limitType: LimitType) =
     per_ip: { limit_type: 'per_ip' },
     websocket: { limit_type: 'websocket' },
     login: { limit_type: 'login' },
+    login_account: { limit_type: 'login_account' },
   };
   return (limitType) => metrics.rateLimitHits.inc(labels[limitType]);
 }

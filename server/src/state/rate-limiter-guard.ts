@@ -5,7 +5,7 @@ import type { Config } from '../config';
 import type { RateLimitDecision, RateLimiter } from './rate-limiter';
 
 /** The `limit_type` label of `rate_limit_hits_total`. */
-export type RateLimitType = 'per_user' | 'per_ip' | 'websocket' | 'login';
+export type RateLimitType = 'per_user' | 'per_ip' | 'websocket' | 'login' | 'login_account';
 
 /**
  * `allowed`/`limited`: the store answered. `fail_open`/`fail_closed`: it did not (unreachable or
@@ -28,6 +28,10 @@ export interface RateLimitLimits {
   wsMessagesPerMinute: number;
   /** auth.login attempts per client IP + username per minute (LOGIN_RATE_LIMIT). */
   loginPerMinute: number;
+  /** Failed logins per username from any IP (LOGIN_ACCOUNT_RATE_LIMIT)… */
+  loginAccountFailures: number;
+  /** …within this sliding window (LOGIN_ACCOUNT_WINDOW_SECONDS). */
+  loginAccountWindowMs: number;
 }
 
 export interface RateLimitGuard {
@@ -36,6 +40,8 @@ export interface RateLimitGuard {
   readonly limits: RateLimitLimits;
   /** Consumes one hit of `key`; never rejects: a store failure becomes fail_open or fail_closed. */
   check(type: RateLimitType, key: string, limit: number, windowMs: number): Promise<RateLimitCheck>;
+  /** Whether a hit of `key` would be admitted now, recording none; never rejects either. */
+  peek(type: RateLimitType, key: string, limit: number, windowMs: number): Promise<RateLimitCheck>;
 }
 
 /** A limiter slower than this counts as unreachable, so a stalled Redis cannot stall every request. */
@@ -45,31 +51,41 @@ export interface RateLimitGuardOptions {
   limiter: RateLimiter;
   config: Pick<
     Config,
-    'RATE_LIMIT_ENABLED' | 'RATE_LIMIT_PER_MINUTE' | 'WS_MESSAGE_RATE_LIMIT' | 'LOGIN_RATE_LIMIT' | 'RATE_LIMIT_FAIL_MODE'
+    | 'RATE_LIMIT_ENABLED'
+    | 'RATE_LIMIT_PER_MINUTE'
+    | 'WS_MESSAGE_RATE_LIMIT'
+    | 'LOGIN_RATE_LIMIT'
+    | 'LOGIN_ACCOUNT_RATE_LIMIT'
+    | 'LOGIN_ACCOUNT_WINDOW_SECONDS'
+    | 'RATE_LIMIT_FAIL_MODE'
   >;
   observer?: RateLimitObserver;
 }
 
 export function createRateLimitGuard({ limiter, config, observer }: RateLimitGuardOptions): RateLimitGuard {
   const failure: RateLimitOutcome = config.RATE_LIMIT_FAIL_MODE === 'open' ? 'fail_open' : 'fail_closed';
+  const decide = async (type: RateLimitType, decision: Promise<RateLimitDecision>): Promise<RateLimitCheck> => {
+    let result: RateLimitCheck;
+    try {
+      const decided = await withTimeout(decision, STORE_TIMEOUT_MS);
+      result = { outcome: decided.allowed ? 'allowed' : 'limited', decision: decided };
+    } catch {
+      result = { outcome: failure };
+    }
+    observer?.(type, result.outcome);
+    return result;
+  };
   return {
     enabled: config.RATE_LIMIT_ENABLED,
     limits: {
       perMinute: config.RATE_LIMIT_PER_MINUTE,
       wsMessagesPerMinute: config.WS_MESSAGE_RATE_LIMIT,
       loginPerMinute: config.LOGIN_RATE_LIMIT,
+      loginAccountFailures: config.LOGIN_ACCOUNT_RATE_LIMIT,
+      loginAccountWindowMs: config.LOGIN_ACCOUNT_WINDOW_SECONDS * 1000,
     },
-    async check(type, key, limit, windowMs) {
-      let result: RateLimitCheck;
-      try {
-        const decision = await withTimeout(limiter.consume(key, limit, windowMs), STORE_TIMEOUT_MS);
-        result = { outcome: decision.allowed ? 'allowed' : 'limited', decision };
-      } catch {
-        result = { outcome: failure };
-      }
-      observer?.(type, result.outcome);
-      return result;
-    },
+    check: (type, key, limit, windowMs) => decide(type, limiter.consume(key, limit, windowMs)),
+    peek: (type, key, limit, windowMs) => decide(type, limiter.peek(key, limit, windowMs)),
   };
 }
 

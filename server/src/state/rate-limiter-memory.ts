@@ -20,30 +20,32 @@ export function createMemoryRateLimiter(now: () => number = Date.now): RateLimit
     nextSweep = time + SWEEP_INTERVAL_MS;
   };
 
+  const decide = (key: string, limit: number, windowMs: number, record: boolean): RateLimitDecision => {
+    const time = now();
+    if (time >= nextSweep) sweep(time);
+    let window = windows.get(key);
+    if (!window) {
+      window = { hits: [], expiresAt: 0 };
+      windows.set(key, window);
+    }
+    // Same boundary as ZREMRANGEBYSCORE(-inf, now - window): a hit at exactly now - window is gone.
+    const firstLive = window.hits.findIndex((hit) => hit > time - windowMs);
+    window.hits.splice(0, firstLive === -1 ? window.hits.length : firstLive);
+    const allowed = window.hits.length < limit;
+    if (allowed && record) {
+      window.hits.push(time);
+      window.expiresAt = time + windowMs;
+    }
+    const oldest = window.hits[0];
+    return {
+      allowed,
+      limit,
+      remaining: Math.max(limit - window.hits.length, 0),
+      resetMs: oldest === undefined ? 0 : oldest + windowMs - time,
+    };
+  };
   return {
-    async consume(key, limit, windowMs): Promise<RateLimitDecision> {
-      const time = now();
-      if (time >= nextSweep) sweep(time);
-      let window = windows.get(key);
-      if (!window) {
-        window = { hits: [], expiresAt: 0 };
-        windows.set(key, window);
-      }
-      // Same boundary as ZREMRANGEBYSCORE(-inf, now - window): a hit at exactly now - window is gone.
-      const firstLive = window.hits.findIndex((hit) => hit > time - windowMs);
-      window.hits.splice(0, firstLive === -1 ? window.hits.length : firstLive);
-      const allowed = window.hits.length < limit;
-      if (allowed) {
-        window.hits.push(time);
-        window.expiresAt = time + windowMs;
-      }
-      const oldest = window.hits[0];
-      return {
-        allowed,
-        limit,
-        remaining: Math.max(limit - window.hits.length, 0),
-        resetMs: oldest === undefined ? 0 : oldest + windowMs - time,
-      };
-    },
+    consume: async (key, limit, windowMs) => decide(key, limit, windowMs, true),
+    peek: async (key, limit, windowMs) => decide(key, limit, windowMs, false),
   };
 }

@@ -7,7 +7,8 @@ import type { Redis } from './redis';
 
 const KEY_PREFIX = 'ratelimit:';
 
-// KEYS[1] window key; ARGV limit, window (ms), unique member. Returns {allowed, count, resetMs}.
+// KEYS[1] window key; ARGV limit, window (ms), unique member, "1" to record the hit or "0" to only
+// look. Returns {allowed, count, resetMs}.
 const SLIDING_WINDOW_LUA = `
 local key = KEYS[1]
 local limit = tonumber(ARGV[1])
@@ -18,10 +19,12 @@ redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
 local count = redis.call('ZCARD', key)
 local allowed = 0
 if count < limit then
-  redis.call('ZADD', key, now, ARGV[3])
-  redis.call('PEXPIRE', key, window)
-  count = count + 1
   allowed = 1
+  if ARGV[4] == '1' then
+    redis.call('ZADD', key, now, ARGV[3])
+    redis.call('PEXPIRE', key, window)
+    count = count + 1
+  end
 end
 local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
 local resetMs = 0
@@ -32,7 +35,7 @@ return {allowed, count, resetMs}
 type SlidingWindowReply = [allowed: number, count: number, resetMs: number];
 
 interface RedisWithSlidingWindow extends Redis {
-  slidingWindow(key: string, limit: number, windowMs: number, member: string): Promise<SlidingWindowReply>;
+  slidingWindow(key: string, limit: number, windowMs: number, member: string, record: '1' | '0'): Promise<SlidingWindowReply>;
 }
 
 export function createRedisRateLimiter(redis: Redis): RateLimiter {
@@ -43,11 +46,13 @@ export function createRedisRateLimiter(redis: Redis): RateLimiter {
   const instance = randomBytes(6).toString('hex');
   let sequence = 0;
 
+  const decide = async (key: string, limit: number, windowMs: number, record: '1' | '0'): Promise<RateLimitDecision> => {
+    const member = `${instance}:${(sequence++).toString(36)}`;
+    const [allowed, count, resetMs] = await client.slidingWindow(KEY_PREFIX + key, limit, windowMs, member, record);
+    return { allowed: allowed === 1, limit, remaining: Math.max(limit - count, 0), resetMs };
+  };
   return {
-    async consume(key, limit, windowMs): Promise<RateLimitDecision> {
-      const member = `${instance}:${(sequence++).toString(36)}`;
-      const [allowed, count, resetMs] = await client.slidingWindow(KEY_PREFIX + key, limit, windowMs, member);
-      return { allowed: allowed === 1, limit, remaining: Math.max(limit - count, 0), resetMs };
-    },
+    consume: (key, limit, windowMs) => decide(key, limit, windowMs, '1'),
+    peek: (key, limit, windowMs) => decide(key, limit, windowMs, '0'),
   };
 }

@@ -20,6 +20,11 @@ export interface RateLimiter {
    * Rejects when the store does not answer; the caller applies its fail mode.
    */
   consume(key: string, limit: number, windowMs: number): Promise<RateLimitDecision>;
+  /**
+   * The same decision without recording a hit: whether a hit now would be admitted. For limits
+   * counted on outcomes (failed logins), checked before the attempt and consumed after a failure.
+   */
+  peek(key: string, limit: number, windowMs: number): Promise<RateLimitDecision>;
 }
 
 /** Whole seconds until a slot frees, as X-RateLimit-Reset and Retry-After carry it. */

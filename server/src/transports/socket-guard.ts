@@ -10,6 +10,7 @@ import type { ConnectionRegistry } from '../state/connection-registry';
 
 export const CloseCode = {
   POLICY_VIOLATION: 1008,
+  INTERNAL_ERROR: 1011,
   SERVER_RESTART: 1012,
   INVALID_TOKEN: 4001,
 } as const;
@@ -75,6 +76,17 @@ export function createSocketGuard(options: {
       closeSoon(ws, CloseCode.INVALID_TOKEN, reason.slice(0, 120));
     },
   };
+}
+
+/**
+ * The 'error' listener every server-side socket needs: without one, an 'error' event would crash
+ * the process. ws emits it for a frame it refuses — over maxPayload (1009), malformed (1002), bad
+ * UTF-8 (1007) — or a failed write, after it has already begun the closing handshake with that code
+ * and armed its close timer (which ends a peer that never answers). Terminating here, as this
+ * listener once did, destroyed the socket before the close frame was out: the client saw 1006.
+ */
+export function leaveFrameErrorsToWs(ws: WebSocket): void {
+  ws.on('error', () => {});
 }
 
 /** Terminates sockets whose peers stopped reading, checked on an interval; returns a stop function. */

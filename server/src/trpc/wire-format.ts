@@ -1,12 +1,14 @@
-// superjson on the wire (computed by superjson-fast-path.ts), with one shortcut for fan-out. An
-// event pushed to thousands of subscribers would otherwise be serialized once per subscriber — the
-// largest cost of a broadcast. Payloads declared immutable with `shareImmutable` (stream events) are
-// serialized once: the output transformer memoizes their superjson form (also inside tRPC's tracked
-// envelope `{id, data}`) for SSE, and the tRPC-WS transport builds each event's frame once
-// (transports/trpc-ws/frames.ts, which asks `isSharedImmutable`).
+// superjson on the wire (output computed by superjson-fast-path.ts, input decoded by
+// superjson-input.ts), with one shortcut for fan-out. An event pushed to thousands of subscribers
+// would otherwise be serialized once per subscriber — the largest cost of a broadcast. Payloads
+// declared immutable with `shareImmutable` (stream events) are serialized once: the output
+// transformer memoizes their superjson form (also inside tRPC's tracked envelope `{id, data}`) for
+// SSE, and the tRPC-WS transport builds each event's frame once (transports/trpc-ws/frames.ts,
+// which asks `isSharedImmutable`).
 import type { CombinedDataTransformer } from '@trpc/server';
 import superjson from 'superjson';
 import { serializeSuperjson, type Serialized } from './superjson-fast-path';
+import { deserializeInput } from './superjson-input';
 
 interface Memo {
   /** The tracked event id the payload was wrapped with, or NOT_TRACKED. */
@@ -61,6 +63,6 @@ function serialize(value: unknown): Serialized {
 }
 
 export const transformer: CombinedDataTransformer = {
-  input: superjson,
+  input: { serialize: superjson.serialize, deserialize: deserializeInput },
   output: { serialize, deserialize: superjson.deserialize },
 };

@@ -90,16 +90,21 @@ export function legacyChannel(router: AppRouter): ChannelPart {
   const unknownPackages = Object.keys(legacyPackages).filter((pkgId) => !Object.values(PkgID).includes(Number(pkgId) as PkgID));
   if (unknownPackages.length) throw new Error(`pkg_id ${unknownPackages.join(', ')} has no name in PkgID`);
 
+  // A socket's pushes are its session's subscriptions to these procedures, under their roles.
+  const pushedBy = (procedure: string) =>
+    [`The session's \`${procedure}\` subscription.`, rolesSentence(procedureDefinition(router, procedure).meta.roles)].filter(Boolean).join(' ');
   operations.authorEvents = {
     action: 'send',
     channel: channelRef,
-    summary: 'Author events, to every authenticated connection',
+    summary: 'Author events, to connections whose user holds get-authors',
+    description: pushedBy('authors.onChange'),
     messages: [ref('authorEvent')],
   };
   operations.systemBroadcasts = {
     action: 'send',
     channel: channelRef,
     summary: 'Admin broadcasts, to every authenticated connection',
+    description: pushedBy('system.onBroadcast'),
     messages: [ref('systemBroadcast')],
   };
 
@@ -117,8 +122,8 @@ export function legacyChannel(router: AppRouter): ChannelPart {
         'A frame that is not JSON, not an object, or lacks a valid `pkg_id`/`req_id` gets a status 2 answer echoing ' +
         'what could be read, and the connection stays open.',
       statusTable,
-      `Author events and admin broadcasts reach every authenticated connection, from any instance, as pkg_id ${PkgID.GET_AUTHORS} ` +
-        'frames with the all-zero req_id.',
+      `Author events (to users holding \`get-authors\`, the rule of \`authors.onChange\`) and admin broadcasts (to every ` +
+        `authenticated connection) reach sockets on any instance as pkg_id ${PkgID.GET_AUTHORS} frames with the all-zero req_id.`,
       closeCodeTable(LEGACY_CLOSE_CODES),
     ].join('\n\n'),
     channel: {

@@ -1,9 +1,10 @@
 // The legacy WebSocket endpoint `/web`: authenticates a socket (query token or a first auth frame),
 // holds it to the per-user connection limit, runs each request frame through the pkg_id table on a
-// server-side caller, and pushes author events and broadcasts in the legacy frame format.
+// server-side caller, and pushes author events and broadcasts in the legacy frame format through
+// the same caller's subscriptions (pushes.ts), so the procedures' rules decide what it receives.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { BROADCAST_REQ_ID, LegacyCloseCode, StatusCode, type LegacyResponse } from '@authors/shared';
+import { LegacyCloseCode, StatusCode, type LegacyResponse } from '@authors/shared';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { AuthError } from '../../auth/errors';
 import type { AuthService } from '../../auth/auth-service';
@@ -12,19 +13,18 @@ import type { User } from '../../auth/user';
 import type { Logger } from '../../observability/logger';
 import type { ConnectionMetrics } from '../../observability/transport-metrics';
 import type { AppRouter } from '../../routers';
-import type { EventStream, StreamEvent } from '../../state/event-stream';
 import type { ContextFactory } from '../context-factory';
-import { CloseCode, MAX_BUFFERED_BYTES, type SocketGuard } from '../socket-guard';
+import { CloseCode, leaveFrameErrorsToWs, MAX_BUFFERED_BYTES, type SocketGuard } from '../socket-guard';
 import { readAuthFrame } from './auth-frame';
 import { errorFrame, parseRequestFrame, procedureErrorFrame, successFrame, type LegacyRequestFrame } from './frames';
-import { legacyPackages, type Caller } from './packages';
+import { preparePackage, type Caller } from './packages';
+import { subscribePushes } from './pushes';
 
 export interface LegacyTransportOptions {
   router: AppRouter;
   auth: Pick<AuthService, 'authenticate'>;
   contexts: ContextFactory;
   guard: SocketGuard;
-  events: EventStream;
   metrics: ConnectionMetrics;
   logger: Logger;
   maxPayload: number;
@@ -43,7 +43,10 @@ const MAX_IN_FLIGHT = 64;
 const AUTH_OK = JSON.stringify({ type: 'auth_ok' });
 
 interface Session {
-  /** Runs the pkg_id table's procedures; each call gets its own context (and correlation id). */
+  /**
+   * Runs the pkg_id table's procedures and the push subscriptions; each call gets its own context
+   * (and correlation id). Its signal aborts when the socket closes, ending the subscriptions.
+   */
   caller: Caller;
   inFlight: number;
 }
@@ -64,18 +67,9 @@ export function createLegacyTransport(options: LegacyTransportOptions): LegacyTr
     ws.send(payload, { binary: false });
     return true;
   };
-  const send = (ws: WebSocket, payload: string) => {
+  const send = (ws: WebSocket, payload: string | Buffer) => {
     if (write(ws, payload)) metrics.sent();
   };
-
-  /** Pushes one event to every authenticated socket: serialized and UTF-8 encoded once for all. */
-  const broadcast = ({ event }: StreamEvent) => {
-    const frame = Buffer.from(stringifyJson({ pkg_id: 1, req_id: BROADCAST_REQ_ID, data: event }));
-    let sent = 0;
-    for (const ws of sessions.keys()) if (write(ws, frame)) sent++;
-    metrics.sent(sent);
-  };
-  const stopBroadcasts = options.events.listen(broadcast);
 
   async function admit(ws: WebSocket, req: IncomingMessage, token: string): Promise<Session | undefined> {
     let user: User;
@@ -86,15 +80,40 @@ export function createLegacyTransport(options: LegacyTransportOptions): LegacyTr
       return undefined;
     }
     if (!(await options.guard.admit(ws, user))) return undefined;
-    const session: Session = { caller: options.router.createCaller(options.contexts.forConnection(req, 'legacy', user)), inFlight: 0 };
+    const closed = new AbortController();
+    const caller = options.router.createCaller(options.contexts.forConnection(req, 'legacy', user), { signal: closed.signal });
+    const session: Session = { caller, inFlight: 0 };
     sessions.set(ws, session);
-    ws.once('close', () => sessions.delete(ws));
+    ws.once('close', () => {
+      sessions.delete(ws);
+      closed.abort();
+    });
+    try {
+      // Live before auth_ok, so a client that acts on auth_ok misses no event.
+      await subscribePushes(caller, {
+        send: (frame) => send(ws, frame),
+        fail: (error) => {
+          logger.warn({ err: error }, 'legacy push feed failed; closing the socket');
+          ws.close(CloseCode.INTERNAL_ERROR, 'Push feed failed');
+        },
+      });
+    } catch (error) {
+      logger.error({ err: error }, 'legacy push subscriptions failed');
+      ws.close(CloseCode.INTERNAL_ERROR, 'Push subscriptions failed');
+      return undefined;
+    }
     send(ws, AUTH_OK);
     return session;
   }
 
   async function handle(ws: WebSocket, session: Session, request: LegacyRequestFrame) {
-    const run = legacyPackages[request.pkgId]?.run;
+    let run: ReturnType<typeof preparePackage>;
+    try {
+      run = preparePackage(request.pkgId, request.data);
+    } catch (error) {
+      send(ws, stringifyJson(procedureErrorFrame(request, error)));
+      return;
+    }
     if (!run) {
       send(ws, JSON.stringify(errorFrame(request.pkgId, request.reqId, StatusCode.ERROR, 'NOT_FOUND', `No handler found for pkg_id ${request.pkgId}`)));
       return;
@@ -106,7 +125,7 @@ export function createLegacyTransport(options: LegacyTransportOptions): LegacyTr
     session.inFlight++;
     let response: LegacyResponse;
     try {
-      const { data, meta } = await run(session.caller, request.data);
+      const { data, meta } = await run(session.caller);
       response = successFrame(request, data, meta);
     } catch (error) {
       response = procedureErrorFrame(request, error);
@@ -146,7 +165,7 @@ export function createLegacyTransport(options: LegacyTransportOptions): LegacyTr
     });
 
     ws.on('close', () => clearTimeout(timer));
-    ws.on('error', () => ws.terminate());
+    leaveFrameErrorsToWs(ws);
   });
 
   return {
@@ -155,7 +174,6 @@ export function createLegacyTransport(options: LegacyTransportOptions): LegacyTr
     },
     activeConnections: () => sessions.size,
     async close() {
-      stopBroadcasts();
       for (const ws of wss.clients) ws.close(CloseCode.SERVER_RESTART, 'Server restarting');
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },

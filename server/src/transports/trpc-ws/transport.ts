@@ -11,7 +11,7 @@ import type { AuthService } from '../../auth/auth-service';
 import type { ConnectionMetrics } from '../../observability/transport-metrics';
 import type { AppRouter } from '../../routers';
 import type { ContextFactory } from '../context-factory';
-import { CloseCode, cutOffSlowReaders, TOO_MANY_CONNECTIONS, type SocketGuard } from '../socket-guard';
+import { CloseCode, cutOffSlowReaders, leaveFrameErrorsToWs, TOO_MANY_CONNECTIONS, type SocketGuard } from '../socket-guard';
 import { serveConnection, type ConnectionActivity, type OpenSession } from './connection';
 import { createFrameEncoder } from './frames';
 import { keepConnectionsAlive } from './keep-alive';
@@ -67,8 +67,7 @@ export function createTrpcWsTransport(options: TrpcWsOptions): TrpcWsTransport {
     const expectsConnectionParams = new URL(req.url ?? '/', 'http://localhost').searchParams.get('connectionParams') === '1';
     connections.set(ws, serveConnection(ws, { router, frames, metrics, openSession: openSessionFor(ws, req), expectsConnectionParams }));
     ws.once('close', () => connections.delete(ws));
-    // An invalid frame is reported as an error event; without a listener it would crash the process.
-    ws.on('error', () => ws.terminate());
+    leaveFrameErrorsToWs(ws);
   });
 
   const stopKeepAlive = keepConnectionsAlive(connections, { pingMs: PING_MS, pongWaitMs: PONG_WAIT_MS });

@@ -1,0 +1,1 @@
+ALTER TABLE "user_actions" ADD COLUMN "count" integer DEFAULT 1 NOT NULL;

@@ -1,0 +1,50 @@
+// What a legacy socket is pushed: author events and admin broadcasts, each through the procedure a
+// tRPC client subscribes to (`authors.onChange`, `system.onBroadcast`), called on the socket's own
+// server-side caller. So the procedures' rules decide who receives what — a user without
+// `get-authors` gets no author events, as `authors.onChange` refuses them — and they live in one
+// place. The feeds push (state/event-feed.ts): an event reaches each socket with one function call,
+// and its frame is serialized and UTF-8 encoded once per event for every socket (keyed by the event
+// object, which every subscriber shares), not once per socket.
+import { BROADCAST_REQ_ID, type AppEvent } from '@authors/shared';
+import { isTrackedEnvelope, TRPCError } from '@trpc/server';
+import { stringifyJson } from '../../json/stringify-json';
+import { isEventFeed, type EventFeedSink } from '../../state/event-feed';
+import type { Caller } from './packages';
+
+const frames = new WeakMap<object, Buffer>();
+
+/** `{"pkg_id":1,"req_id":"0000…","data":<event>}`, built once per event. */
+function pushFrame(value: unknown): Buffer {
+  const event = (isTrackedEnvelope(value) ? value[1] : value) as AppEvent;
+  let frame = frames.get(event);
+  if (!frame) {
+    frame = Buffer.from(stringifyJson({ pkg_id: 1, req_id: BROADCAST_REQ_ID, data: event }));
+    frames.set(event, frame);
+  }
+  return frame;
+}
+
+export interface PushTarget {
+  send(frame: Buffer): void;
+  /** A feed failed: the socket should go (its client reconnects and subscribes again). */
+  fail(error: unknown): void;
+}
+
+/**
+ * Subscribes the socket's caller to every push; resolves once each is live or refused. A refusal
+ * (FORBIDDEN, UNAUTHORIZED) means this user does not get those events; any other error is thrown.
+ * The subscriptions end when the caller's signal aborts (the socket closed) or the server stops.
+ */
+export async function subscribePushes(caller: Caller, target: PushTarget): Promise<void> {
+  const sink: EventFeedSink<unknown> = { next: (value) => target.send(pushFrame(value)), error: target.fail, complete: () => {} };
+  const subscriptions = await Promise.allSettled([caller.authors.onChange({}), caller.system.onBroadcast()]);
+  for (const subscription of subscriptions) {
+    if (subscription.status === 'rejected') {
+      const { reason } = subscription;
+      if (reason instanceof TRPCError && (reason.code === 'FORBIDDEN' || reason.code === 'UNAUTHORIZED')) continue;
+      throw reason;
+    }
+    if (!isEventFeed(subscription.value)) throw new Error('legacy pushes need an event feed');
+    subscription.value.attach(sink);
+  }
+}

@@ -1,0 +1,38 @@
+// Decoding superjson input, with one refusal of our own. superjson resolves each path of
+// `meta.referentialEqualities` from the root, and every step into a Set or Map scans it from its
+// first element (`getNthKey`): shared references into one large Set cost references × Set size —
+// about 0.4 s for 10,000 of each, minutes for a 1 MiB request. No input of this API needs both, and
+// the typed client sends references only for values that share objects, so a payload with
+// references AND Set/Map annotations is refused (BAD_REQUEST) before superjson reads it. Everything
+// else superjson does while decoding is linear in the payload; the size of what comes out is held
+// to MAX_INPUT_NODES by the call middleware (middleware/input-budget.ts).
+import { TRPCError } from '@trpc/server';
+import superjson, { type SuperJSONResult } from 'superjson';
+
+export const REFERENCES_INTO_COLLECTIONS_MESSAGE = 'Shared references into Sets or Maps are not accepted';
+export const NOT_SUPERJSON_MESSAGE = 'Input must be superjson: an object with `json` (and `meta`)';
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
+
+/** Whether a `meta.values` annotation tree (parsed JSON: a tree, no cycles) names a Set or Map. */
+function annotatesCollections(values: unknown): boolean {
+  const pending: unknown[] = [values];
+  while (pending.length > 0) {
+    const node = pending.pop();
+    if (node === 'set' || node === 'map') return true;
+    if (isObject(node)) for (const child of Object.values(node)) pending.push(child);
+  }
+  return false;
+}
+
+/** No payload is no input; a payload that is not an object is not superjson. */
+export function deserializeInput(payload: unknown): unknown {
+  if (payload === undefined) return undefined;
+  if (!isObject(payload)) throw new TRPCError({ code: 'BAD_REQUEST', message: NOT_SUPERJSON_MESSAGE });
+  const { meta } = payload;
+  if (isObject(meta) && meta.referentialEqualities !== undefined && annotatesCollections(meta.values)) {
+    throw new TRPCError({ code: 'BAD_REQUEST', message: REFERENCES_INTO_COLLECTIONS_MESSAGE });
+  }
+  // Any object will do: superjson reads its `json` and `meta`, and throws on what it cannot decode.
+  return superjson.deserialize(payload as unknown as SuperJSONResult);
+}
