@@ -148,7 +148,7 @@ export function renderRounds(closed: ClosedLoopWorkload[], fanOut: FanOutWorkloa
   for (const { connections, runs } of fanOut) {
     for (const name of ['project', 'baseline'] as const) {
       runs[name].forEach((run, round) =>
-        row(`W3 fan-out ${connections}`, round, name, run.deliveriesPerSecond, run.p50, run.p99, run.cpu, run.delivered, Number.NaN, run.lost),
+        row(`W3 fan-out ${connections}`, round, name, run.deliveriesPerSecond, run.p50, run.p99, run.cpu, run.delivered, run.clientCpuSeconds, run.lost),
       );
     }
   }

@@ -41,7 +41,7 @@ const settings = {
   rounds: Number(env('BENCH_ROUNDS', '3')),
   connections: Number(env('BENCH_CONNECTIONS', '50')),
   fanOut: env('BENCH_FANOUT', '1000,5000,19500').split(',').map(Number),
-  fanOutRate: Number(env('BENCH_FANOUT_RATE', '40000')),
+  fanOutRate: Number(env('BENCH_FANOUT_RATE', '20000')),
   fanOutSeconds: Number(env('BENCH_FANOUT_S', '10')),
   workloads: env('BENCH_WORKLOADS', 'W1,W2,W3,W4,W6').split(','),
   logLevel: env('BENCH_LOG_LEVEL', 'info'),

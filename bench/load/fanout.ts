@@ -21,6 +21,8 @@ export interface FanOutResult {
   p99: number;
   /** From the first broadcast sent to the last delivery read (or the give-up time). */
   cpu: CpuUsage;
+  /** CPU time of the receiving load-generator processes over the same window. */
+  clientCpuSeconds: number;
 }
 
 /** Sockets per load-generator process: each process may hold at most 20,000 descriptors here. */
@@ -123,6 +125,7 @@ export async function runFanOut(options: {
       p50: quantile(latencies, 0.5),
       p99: quantile(latencies, 0.99),
       cpu,
+      clientCpuSeconds: collected.reduce((sum, c) => sum + c.cpuSeconds, 0),
     };
   } finally {
     await Promise.all(workers.map((worker) => worker.stop()));

@@ -157,6 +157,7 @@ let expected = 0;
 let delivered = 0;
 let lastDeliveryUs = 0;
 let latencies = new Latencies();
+let cpuAtExpect = process.cpuUsage();
 let allDelivered: () => void = () => {};
 
 const MARK = Buffer.from('fanout:');
@@ -211,11 +212,13 @@ process.on('message', (command: WorkerCommand) => {
         expected = command.deliveries;
         delivered = 0;
         latencies = new Latencies();
+        cpuAtExpect = process.cpuUsage();
         return reply({ type: 'expecting' });
       case 'collect': {
         const done = new Promise<void>((resolve) => (allDelivered = resolve));
         if (delivered < expected) await Promise.race([done, new Promise((resolve) => setTimeout(resolve, command.timeoutMs))]);
-        return reply({ type: 'collected', delivered, lastDeliveryUs, latencies: latencies.values() });
+        const { user, system } = process.cpuUsage(cpuAtExpect);
+        return reply({ type: 'collected', delivered, lastDeliveryUs, latencies: latencies.values(), cpuSeconds: (user + system) / 1e6 });
       }
       case 'close':
         await closeAll(receivers);

@@ -20,7 +20,7 @@ export type WorkerReply =
   | { type: 'opened' }
   | { type: 'subscribed' }
   | { type: 'expecting' }
-  | { type: 'collected'; delivered: number; lastDeliveryUs: number; latencies: Float64Array }
+  | { type: 'collected'; delivered: number; lastDeliveryUs: number; latencies: Float64Array; cpuSeconds: number }
   | { type: 'closed' }
   | { type: 'failed'; message: string };
 
