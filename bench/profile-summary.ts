@@ -1,12 +1,14 @@
-// `npm run bench:profile -- <file.cpuprofile> [--top N] [--ops N] [--focus name[@file],…]`: where a
+// `npm run bench:profile -- <file.cpuprofile> [--top N] [--us N] [--focus name[@file],…]`: where a
 // V8 CPU profile's time went, as text. Frames of the production bundle are mapped back to their source files
 // through the bundle's source map, so the project's own code reads as server/src/… and
 // dependencies as their package. Prints the share of all samples spent
 //   - by file or package (self time),
 //   - by function (self time, and total time: samples with the function anywhere on the stack),
 //   - for each --focus function (name, or name@part-of-its-file): total time and its callees' share,
-// with idle time shown apart (a saturated server has little of it). With --ops (the requests the
-// profiled window served, from the run's rounds.md) each share is also given in CPU µs per request.
+// with idle time shown apart (a saturated server has little of it). With --us (the server CPU µs
+// per request of the profiled window, from the run's rounds.md) each share is also given in µs per
+// request. Shares, not the profile's own times, are what to scale: V8 samples on the wall clock, so
+// on a core shared with other processes the time a sampled stack waited for the CPU counts too.
 import { readFileSync } from 'node:fs';
 import { SourceMap } from 'node:module';
 import { relative } from 'node:path';
@@ -32,12 +34,12 @@ interface Profile {
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { top: { type: 'string', default: '30' }, ops: { type: 'string', default: '0' }, focus: { type: 'string', default: '' } },
+  options: { top: { type: 'string', default: '30' }, us: { type: 'string', default: '0' }, focus: { type: 'string', default: '' } },
 });
 const file = positionals[0];
 if (!file) throw new Error('usage: profile-summary <file.cpuprofile> [--top N] [--focus name,…]');
 const top = Number(values.top);
-const ops = Number(values.ops);
+const usPerOp = Number(values.us);
 const ROOT = new URL('..', import.meta.url).pathname;
 const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
 
@@ -141,14 +143,14 @@ profile.samples.forEach((id, i) => {
 
 const busy = total - idle;
 const share = (w: number) =>
-  `${((w / busy) * 100).toFixed(1).padStart(5)} %${ops ? ` ${(w / ops).toFixed(1).padStart(6)} µs` : ''}`;
+  `${((w / busy) * 100).toFixed(1).padStart(5)} %${usPerOp ? ` ${((w / busy) * usPerOp).toFixed(1).padStart(6)} µs` : ''}`;
 const print = (title: string, map: Map<string, number>, limit = top) => {
   console.log(`\n${title}`);
   for (const [key, w] of [...map].sort((a, b) => b[1] - a[1]).slice(0, limit)) console.log(`  ${share(w)}  ${key}`);
 };
 console.log(
   `${file}: ${(total / 1e6).toFixed(1)} s sampled, ${((idle / total) * 100).toFixed(1)} % idle; shares below are of the ${(busy / 1e6).toFixed(1)} s busy` +
-    (ops ? ` (${(busy / ops).toFixed(1)} µs per request over ${ops} requests)` : ''),
+    (usPerOp ? `, scaled to ${usPerOp} CPU µs per request` : ''),
 );
 print('self time by file or package', files);
 print('self time by function', self);
