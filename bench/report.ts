@@ -67,7 +67,7 @@ function saturation(runs: ClosedLoopRun[]): { saturated: boolean; label: string 
 
 export function renderClosedLoop(workloads: ClosedLoopWorkload[]): string {
   const lines = [
-    '| workload | baseline | project / baseline throughput (rounds) | project core busy (baseline) | p99 ms baseline / project (ratio) | server CPU µs per request baseline / project (ratio) | PostgreSQL CPU µs per request baseline / project | load generator CPU µs per request baseline / project | targets met |',
+    '| workload | baseline | project / baseline throughput (rounds) | project core busy (baseline) | p99 ms baseline / project (ratio) | server CPU µs per request baseline / project (ratio, rounds) | PostgreSQL CPU µs per request baseline / project | load generator CPU µs per request baseline / project | targets met |',
     '| --- | ---: | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const { workload, unit, targets, runs } of workloads) {
@@ -89,7 +89,7 @@ export function renderClosedLoop(workloads: ClosedLoopWorkload[]): string {
       `| ${workload} | ${fixed(base((run) => run.result.perSecond, 'baseline'))} ${unit} | ` +
         `${saturated ? '' : '('}**${ratio(median(throughput))}**${saturated ? '' : ')'} (${range(throughput)}) | ${label} (${percent(baselineBusy)}) | ` +
         `${fixed(base((run) => run.result.p99, 'baseline'), 1)} / ${fixed(base((run) => run.result.p99, 'project'), 1)} (${ratio(median(p99))}) | ` +
-        `${fixed(base((run, name) => cpuUsPer(name, run.cpu, run.result.ok), 'baseline'))} / ${fixed(base((run, name) => cpuUsPer(name, run.cpu, run.result.ok), 'project'))} (**${ratio(median(cpu))}**) | ` +
+        `${fixed(base((run, name) => cpuUsPer(name, run.cpu, run.result.ok), 'baseline'))} / ${fixed(base((run, name) => cpuUsPer(name, run.cpu, run.result.ok), 'project'))} (**${ratio(median(cpu))}**, ${range(cpu)}) | ` +
         `${fixed(base((run) => cpuUsPer('postgres', run.cpu, run.result.ok), 'baseline'))} / ${fixed(base((run) => cpuUsPer('postgres', run.cpu, run.result.ok), 'project'))} | ` +
         `${fixed(base(clientUsPer, 'baseline'))} / ${fixed(base(clientUsPer, 'project'))} | ` +
         `${checks.join('; ') || '–'}${errors ? `; ${errors} errors` : ''} |`,
@@ -100,7 +100,7 @@ export function renderClosedLoop(workloads: ClosedLoopWorkload[]): string {
 
 export function renderFanOut(workloads: FanOutWorkload[]): string {
   const lines = [
-    '| subscribers (half legacy, half tRPC-WS) | deliveries/s baseline / project | p99 ms baseline / project (ratio) | lost baseline / project | CPU µs per delivery baseline / project (ratio) | KiB per idle connection baseline / project | targets met |',
+    '| subscribers (half legacy, half tRPC-WS) | deliveries/s baseline / project | p99 ms baseline / project (ratio) | lost baseline / project | CPU µs per delivery baseline / project (ratio, rounds) | KiB per idle connection baseline / project | targets met |',
     '| --- | --- | --- | --- | --- | --- | --- |',
   ];
   const largest = Math.max(...workloads.map((w) => w.connections));
@@ -119,7 +119,7 @@ export function renderFanOut(workloads: FanOutWorkload[]): string {
       `| ${fixed(connections)} | ${fixed(med('baseline', (run) => run.deliveriesPerSecond))} / ${fixed(med('project', (run) => run.deliveriesPerSecond))} | ` +
         `${fixed(med('baseline', (run) => run.p99), 1)} / ${fixed(med('project', (run) => run.p99), 1)} (${ratio(median(p99))}) | ` +
         `${lost('baseline')} / ${lost('project')} | ` +
-        `${fixed(median(runs.baseline.map((run) => cpuPerDelivery(run, 'baseline'))), 1)} / ${fixed(median(runs.project.map((run) => cpuPerDelivery(run, 'project'))), 1)} (**${ratio(median(cpu))}**) | ` +
+        `${fixed(median(runs.baseline.map((run) => cpuPerDelivery(run, 'baseline'))), 1)} / ${fixed(median(runs.project.map((run) => cpuPerDelivery(run, 'project'))), 1)} (**${ratio(median(cpu))}**, ${range(cpu)}) | ` +
         `${fixed(kib('baseline'), 1)} / ${fixed(kib('project'), 1)} | ${checks.join('; ')} |`,
     );
   }

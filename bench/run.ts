@@ -264,7 +264,7 @@ async function measure(pair: Record<ServerName, BenchServer>, requests: { token:
     const order: ServerName[] = round % 2 === 0 ? ['project', 'baseline'] : ['baseline', 'project'];
     for (const [i, spec] of specs.entries()) {
       for (const name of order) {
-        const profileAs = settings.cpuProfile ? `${name}-${spec.workload.split(' ').slice(0, 2).join('-')}-round${round + 1}` : undefined;
+        const profileAs = settings.cpuProfile ? `${name}-${spec.workload.split(' ').slice(0, 2).join('-').replace(/[^\w.-]/g, '')}-round${round + 1}` : undefined;
         const run = await runOnce(spec, pair[name], settings.durationSeconds, profileAs);
         closed[i]!.runs[name].push(run);
         const busy = run.cpu.processSeconds[name]! / run.cpu.wallSeconds;

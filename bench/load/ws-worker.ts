@@ -34,10 +34,17 @@ function openLegacy(baseUrl: string, token: string, localAddress?: string): Prom
   });
 }
 
-/** A tRPC socket that has sent its connectionParams (as wsLink does); the server authenticates it then. */
+/**
+ * A tRPC socket that has sent its connectionParams (as wsLink does); the server authenticates it
+ * then. It answers the server's keep-alive `PING` with `PONG`, as wsLink does, or a socket quiet
+ * for a while (an idle fan-out receiver) would be dropped.
+ */
 function openTrpc(baseUrl: string, token: string, localAddress?: string): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
     const ws = connect(wsUrl(baseUrl, '/trpc?connectionParams=1'), localAddress);
+    ws.on('message', (data) => {
+      if ((data as Buffer).length === 4 && data.toString() === 'PING') ws.send('PONG');
+    });
     ws.once('open', () => {
       ws.send(JSON.stringify({ method: 'connectionParams', data: { token } }));
       resolve(ws);
