@@ -116,7 +116,7 @@ let idle = 0;
 const focus = values.focus.split(',').filter(Boolean);
 const matches = (frame: number, wanted: string) => {
   const [name, file] = wanted.split('@');
-  return byId.get(frame)!.callFrame.functionName === name && (!file || placeById.get(frame)!.detail.includes(file));
+  return (byId.get(frame)!.callFrame.functionName || '(anonymous)') === name && (!file || placeById.get(frame)!.detail.includes(file));
 };
 const focusTotal = new Map<string, number>();
 const focusCallees = new Map<string, Map<string, number>>(focus.map((name) => [name, new Map()]));

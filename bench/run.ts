@@ -138,9 +138,10 @@ try {
   const loadEnd = os.loadavg();
   const cpu = os.cpus();
   const trpcVersion = (JSON.parse(readFileSync(join(ROOT, 'node_modules/@trpc/server/package.json'), 'utf8')) as { version: string }).version;
-  const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
+  const commit = `commit \`${git('rev-parse', '--short', 'HEAD')}\`, server code as of \`${git('log', '-1', '--format=%h', '--', 'server', 'shared')}\``;
   const block = [
-    `## Latest run: ${new Date().toISOString()} (commit \`${commit}\`)`,
+    `## Latest run: ${new Date().toISOString()} (${commit})`,
     '',
     `- Machine: ${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${os.type()} ${os.release()}; ` +
       `load average ${loadStart[0]!.toFixed(2)} at start, ${loadEnd[0]!.toFixed(2)} at end (shared machine: other work was running).`,
