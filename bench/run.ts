@@ -1,41 +1,54 @@
-// `npm run bench`: the project against a no-framework baseline, same machine, same run, alternating.
-// Seeds 10,000 authors into a fresh PostgreSQL database, starts both servers as child processes
-// (127.0.0.1 only), runs W1–W6 for BENCH_ROUNDS rounds and writes the median ratios to
-// bench/RESULTS.md. Every load is bounded in connections and time; the run stops by itself and
-// drops its database. Knobs (env): BENCH_DURATION_MS, BENCH_ROUNDS, BENCH_HTTP_CONNECTIONS,
-// BENCH_WS_CONNECTIONS, BENCH_FANOUT_CONNECTIONS, BENCH_FANOUT_EVENTS, BENCH_FANOUT_INTERVAL_MS,
-// BENCH_WORKLOADS (e.g. "W1,W4"), BENCH_LOG_LEVEL (project's LOG_LEVEL, default info),
-// BENCH_CPU_PROF=1 (the project writes a .cpuprofile into bench/out/<run>/).
+// `npm run bench`: the project's production bundle against a no-framework baseline, each pinned
+// alone to the server core while this harness, its load generators (wrk, ws-worker processes),
+// PostgreSQL and Redis share the load core. Seeds 10,000 authors into a fresh database, checks that
+// both servers answer every measured call alike, then runs the workloads for BENCH_ROUNDS rounds
+// (servers alternating, order swapped each round), reading each server's CPU time over every
+// measured window, and writes the medians to bench/RESULTS.md. Every load is bounded in count and
+// time; the run stops by itself, restores the services' CPU affinity, drops its database and
+// deletes its Redis keys (also on Ctrl-C). See docs/bench.md for the knobs.
+import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { decodeJwt } from 'jose';
 import postgres from 'postgres';
 import { connectTestRedis, createTestDatabase, REDIS_URL } from '../test/helpers/services';
-import { runFanOut, type FanOutResult } from './load/fanout';
-import { runHttpLoad } from './load/http';
-import { runLegacyLoad } from './load/legacy';
+import { startCpuWindow } from './cpu';
+import { runFanOut } from './load/fanout';
 import type { LoadResult } from './load/result';
-import { runTrpcWsLoad } from './load/trpc-ws';
-import { renderTable, writeResults, type Metric, type ServerName } from './report';
+import { runWrk } from './load/wrk';
+import { startWsWorker } from './load/ws-workers';
+import { checkParity } from './parity';
+import { LOAD_CORE, pinSelf, pinSharedServices, SERVER_CORE } from './pinning';
+import {
+  renderClosedLoop,
+  renderFanOut,
+  renderRounds,
+  writeResults,
+  type ClosedLoopRun,
+  type ClosedLoopWorkload,
+  type FanOutWorkload,
+  type Targets,
+} from './report';
 import { seedAuthors } from './seed';
-import { startServer, type BenchServer } from './servers';
+import { buildBaseline, PROJECT_ENTRY, startServer, type BenchServer, type ServerName } from './servers';
 
-const number = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const env = (name: string, fallback: string) => process.env[name] ?? fallback;
 const settings = {
-  durationMs: number('BENCH_DURATION_MS', 3_000),
-  rounds: number('BENCH_ROUNDS', 3),
-  httpConnections: number('BENCH_HTTP_CONNECTIONS', 32),
-  wsConnections: number('BENCH_WS_CONNECTIONS', 50),
-  fanOutConnections: number('BENCH_FANOUT_CONNECTIONS', 5_000),
-  fanOutEvents: number('BENCH_FANOUT_EVENTS', 200),
-  fanOutIntervalMs: number('BENCH_FANOUT_INTERVAL_MS', 150),
-  workloads: (process.env.BENCH_WORKLOADS ?? 'W1,W2,W3,W4,W5,W6').split(','),
-  logLevel: process.env.BENCH_LOG_LEVEL ?? 'info',
+  durationSeconds: Number(env('BENCH_DURATION_S', '10')),
+  warmupSeconds: Number(env('BENCH_WARMUP_S', '3')),
+  rounds: Number(env('BENCH_ROUNDS', '3')),
+  connections: Number(env('BENCH_CONNECTIONS', '50')),
+  fanOut: env('BENCH_FANOUT', '1000,5000,19500').split(',').map(Number),
+  fanOutRate: Number(env('BENCH_FANOUT_RATE', '20000')),
+  fanOutSeconds: Number(env('BENCH_FANOUT_S', '10')),
+  workloads: env('BENCH_WORKLOADS', 'W1,W2,W3,W4,W6').split(','),
+  logLevel: env('BENCH_LOG_LEVEL', 'info'),
   cpuProfile: process.env.BENCH_CPU_PROF === '1',
 };
 const SEARCH = 'john';
+const USER = 'bench';
 const ROOT = new URL('..', import.meta.url).pathname;
 const runId = new Date().toISOString().replace(/[:.]/g, '-');
 const outDir = join(ROOT, 'bench', 'out', runId);
@@ -43,48 +56,66 @@ mkdirSync(outDir, { recursive: true });
 const log = (message: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
 
 if (!/^redis:\/\/(127\.0\.0\.1|localhost)[:/]/.test(REDIS_URL)) throw new Error(`refusing a non-local Redis: ${REDIS_URL}`);
-await using database = await createTestDatabase();
+if (!existsSync(PROJECT_ENTRY)) throw new Error(`${PROJECT_ENTRY} is missing: run \`npm run build\` first (npm run bench does)`);
+
+pinSelf(LOAD_CORE);
+const services = pinSharedServices(LOAD_CORE, join(outDir, 'restore-affinity.sh'));
+process.once('exit', () => services.restore());
+log(`pinned: servers on core ${SERVER_CORE}; harness, load generators, ${services.pinned.length} PostgreSQL/Redis processes on core ${LOAD_CORE}`);
+// Ctrl-C (or a kill) ends the measurement; the finally blocks below still clean up.
+const interrupted = new Promise<never>((_, reject) => {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => reject(new Error(`interrupted (${signal})`)));
+});
+interrupted.catch(() => {});
+
+const servers: BenchServer[] = [];
+const databaseUrlOf = (name: ServerName) => `${database.url}?application_name=bench-${name}`;
 const redisPrefix = `bench:${randomBytes(6).toString('hex')}:`;
 const loadStart = os.loadavg();
-
-const project = await startServer({
-  name: 'project',
-  entry: 'server/src/main.ts',
-  outDir,
-  nodeFlags: settings.cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${outDir}`] : [],
-  env: {
-    NODE_ENV: 'development',
-    DATABASE_URL: database.url,
-    REDIS_URL,
-    REDIS_KEY_PREFIX: `${redisPrefix}project:`,
-    LOG_LEVEL: settings.logLevel,
-    ACCESS_TOKEN_TTL: '3600',
-    RATE_LIMIT_ENABLED: 'true',
-    RATE_LIMIT_PER_MINUTE: '1000000000',
-    WS_MESSAGE_RATE_LIMIT: '1000000000',
-    WS_MAX_CONNECTIONS_PER_USER: '100000',
-  },
+await using database = await createTestDatabase();
+const sql = postgres(database.url, { max: 1, onnotice: () => {} });
+/** The processes whose CPU time a window of `server` reads: the server and its PostgreSQL backends. */
+const watched = async (server: BenchServer): Promise<Record<string, number[]>> => ({
+  [server.name]: [server.pid],
+  postgres: (await sql<{ pid: number }[]>`SELECT pid FROM pg_stat_activity WHERE application_name = ${`bench-${server.name}`}`).map((row) => row.pid),
 });
-const servers: BenchServer[] = [project];
-// Ctrl-C still stops both servers, drops the database and deletes the run's Redis keys.
-const interrupted = new Promise<never>((_, reject) => process.once('SIGINT', () => reject(new Error('interrupted'))));
 try {
-  const sql = postgres(database.url, { max: 1, onnotice: () => {} });
+  const password = randomBytes(12).toString('hex');
+  // A production server refuses the development users: the bench user is made as an operator would.
+  execFileSync(process.execPath, [join(ROOT, 'server/dist/user.js'), 'add', USER, '--roles', 'get-authors,create-author,admin'], {
+    env: { PATH: process.env.PATH, DATABASE_URL: database.url },
+    input: password,
+    stdio: ['pipe', 'ignore', 'inherit'],
+  });
   const plan = await seedAuthors(sql, 10_000, SEARCH);
-  const versions = {
-    postgres: ((await sql`SHOW server_version`)[0] as { server_version: string }).server_version,
-    trpc: (JSON.parse(readFileSync(join(ROOT, 'node_modules/@trpc/server/package.json'), 'utf8')) as { version: string }).version,
-  };
-  await sql.end();
+  const postgresVersion = ((await sql`SHOW server_version`)[0] as { server_version: string }).server_version;
   log(`seeded 10,000 authors; '%${SEARCH}%' plan: ${plan.uses ? 'trigram index' : 'NO INDEX'}`);
 
-  const token = await login(project.url);
-  const baseline = await startServer({
-    name: 'baseline',
-    entry: 'bench/baseline/server.ts',
+  const project = await startServer({
+    name: 'project',
+    entry: PROJECT_ENTRY,
     outDir,
     env: {
-      DATABASE_URL: database.url,
+      NODE_ENV: 'production',
+      DATABASE_URL: databaseUrlOf('project'),
+      REDIS_URL,
+      REDIS_KEY_PREFIX: `${redisPrefix}project:`,
+      LOG_LEVEL: settings.logLevel,
+      ACCESS_TOKEN_TTL: '86400',
+      RATE_LIMIT_ENABLED: 'true',
+      RATE_LIMIT_PER_MINUTE: '1000000000',
+      WS_MESSAGE_RATE_LIMIT: '1000000000',
+      WS_MAX_CONNECTIONS_PER_USER: '100000',
+    },
+  });
+  servers.push(project);
+  const token = await login(project.url, password);
+  const baseline = await startServer({
+    name: 'baseline',
+    entry: await buildBaseline(outDir),
+    outDir,
+    env: {
+      DATABASE_URL: databaseUrlOf('baseline'),
       REDIS_URL,
       REDIS_KEY_PREFIX: `${redisPrefix}baseline:`,
       ISSUER: String(decodeJwt(token).iss),
@@ -93,172 +124,173 @@ try {
   });
   servers.push(baseline);
 
-  const metrics = await Promise.race([measure({ project, baseline }, token), interrupted]);
-  const table = renderTable(metrics);
+  const requests = {
+    token,
+    restPath: `/authors?name=${SEARCH}`,
+    trpcPath: `/trpc/authors.list?input=${encodeURIComponent(JSON.stringify({ json: { name: SEARCH } }))}`,
+    legacyFrame: JSON.stringify({ pkg_id: 1, req_id: 'parity', data: { filters: { name: SEARCH } } }),
+    trpcWsFrame: JSON.stringify({ id: 1, method: 'query', params: { path: 'authors.list', input: { json: { name: SEARCH } } } }),
+  };
+  await checkParity(project, baseline, requests);
+  log('parity: the baseline answers every measured call as the project does');
+
+  const { closed, fanOut } = await Promise.race([measure({ project, baseline }, requests), interrupted]);
   const loadEnd = os.loadavg();
   const cpu = os.cpus();
+  const trpcVersion = (JSON.parse(readFileSync(join(ROOT, 'node_modules/@trpc/server/package.json'), 'utf8')) as { version: string }).version;
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
+  const commit = `commit \`${git('rev-parse', '--short', 'HEAD')}\`, server code as of \`${git('log', '-1', '--format=%h', '--', 'server', 'shared')}\``;
   const block = [
-    `## Latest run: ${new Date().toISOString()}`,
+    `## Latest run: ${new Date().toISOString()} (${commit})`,
     '',
     `- Machine: ${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${os.type()} ${os.release()}; ` +
       `load average ${loadStart[0]!.toFixed(2)} at start, ${loadEnd[0]!.toFixed(2)} at end (shared machine: other work was running).`,
-    `- Versions: Node ${process.version}, @trpc/server ${versions.trpc}, PostgreSQL ${versions.postgres}.`,
-    `- Settings: ${settings.rounds} rounds (project and baseline alternating, order swapped every round), ${settings.durationMs} ms per closed-loop run, ` +
-      `${settings.httpConnections} HTTP keep-alive connections, ${settings.wsConnections} WebSocket clients, fan-out ${settings.fanOutConnections} sockets × ` +
-      `${settings.fanOutEvents} events every ${settings.fanOutIntervalMs} ms; project LOG_LEVEL=${settings.logLevel}, rate limiting on (Redis Lua, huge limit).`,
-    `- Search \`name ILIKE '%${SEARCH}%'\` over 10,000 authors (${plan.rows} rows match): ${plan.uses ? 'uses the trigram index' : '**does not use the trigram index**'} (\`${plan.summary}\`).`,
-    '- Values are medians over rounds; latencies in ms.',
+    `- Versions: Node ${process.version}, @trpc/server ${trpcVersion}, PostgreSQL ${postgresVersion}, ${spawnSync('wrk', ['-v'], { encoding: 'utf8' }).stdout.split(' Copyright')[0]}.`,
+    `- Pinning: each server alone on core ${SERVER_CORE}; the harness, wrk, the WebSocket load processes, PostgreSQL and Redis on core ${LOAD_CORE}.`,
+    `- Settings: ${settings.rounds} rounds, servers alternating (order swapped every round), ${settings.durationSeconds} s per closed-loop run after a ` +
+      `${settings.warmupSeconds} s warm-up per workload, ${settings.connections} connections; fan-out at ${settings.fanOutRate.toLocaleString('en-US')} deliveries/s offered ` +
+      `for ${settings.fanOutSeconds} s. Project: \`node server/dist/main.js\`, NODE_ENV=production, LOG_LEVEL=${settings.logLevel}, rate limiting on (Redis Lua, limit 10⁹).`,
+    `- Search \`name ILIKE '%${SEARCH}%'\` over 10,000 authors (${plan.rows} rows match): ${plan.uses ? 'uses the trigram index' : '**does not use the trigram index**'}.`,
+    '- Medians over rounds; a ratio is project / baseline and its range is over rounds. A throughput ratio counts only where the project kept its core ≥ 90 % busy; ' +
+      'otherwise it is in parentheses with the reason. CPU µs per request: the server process\'s user + system time (all threads) over the window, per successful request.',
     '',
-    table,
+    renderClosedLoop(closed),
+    '',
+    ...(fanOut.length ? ['Fan-out (W3) and memory (W5):', '', renderFanOut(fanOut), ''] : []),
+    `Every round: \`bench/out/${runId}/rounds.md\`.`,
   ].join('\n');
+  writeFileSync(join(outDir, 'rounds.md'), `${renderRounds(closed, fanOut)}\n`);
+  writeFileSync(join(outDir, 'measurements.json'), JSON.stringify({ settings, closed, fanOut }, null, 1));
   console.log(`\n${block}\n`);
-  writeResults(join(ROOT, 'bench', 'RESULTS.md'), block);
-  log(`written to bench/RESULTS.md; logs${settings.cpuProfile ? ' and CPU profile' : ''} in ${outDir}`);
+  if (settings.cpuProfile) log(`profiling run: RESULTS.md left alone (the profiler slows the project); profiles in ${outDir}`);
+  else {
+    writeResults(join(ROOT, 'bench', 'RESULTS.md'), block);
+    log(`written to bench/RESULTS.md; logs and every round in ${outDir}`);
+  }
 } finally {
   for (const server of servers.reverse()) await server.stop();
+  await sql.end();
+  services.restore();
   await using redis = await connectTestRedis({ prefix: '' });
   const keys = await redis.keys(`${redisPrefix}*`);
   if (keys.length > 0) await redis.del(...keys);
 }
 
-async function login(url: string): Promise<string> {
+async function login(url: string, password: string): Promise<string> {
   const res = await fetch(`${url}/trpc/auth.login`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ json: { username: 'admin', password: 'admin' } }),
+    body: JSON.stringify({ json: { username: USER, password } }),
   });
   const body = (await res.json()) as { result: { data: { json: { access_token: string } } } };
   return body.result.data.json.access_token;
 }
 
-async function measure(pair: Record<ServerName, BenchServer>, token: string): Promise<Metric[]> {
+interface ClosedLoopSpec {
+  workload: string;
+  unit: string;
+  targets: Targets;
+  run(server: BenchServer, seconds: number, measured: (phase: 'start' | 'end') => Promise<void>): Promise<LoadResult>;
+}
+
+async function measure(pair: Record<ServerName, BenchServer>, requests: { token: string; restPath: string; trpcPath: string }) {
+  const { token } = requests;
   const wanted = (workload: string) => settings.workloads.includes(workload);
-  const closedLoop: { workload: string; unit: string; run: (server: BenchServer, durationMs: number) => Promise<LoadResult> }[] = [];
-  const http = (method: 'GET' | 'POST', path: (i: number) => string, body?: (i: number) => string) =>
-    (server: BenchServer, durationMs: number) =>
-      runHttpLoad({ baseUrl: server.url, method, path, ...(body ? { body } : {}), token, connections: settings.httpConnections, durationMs });
-  const trpcInput = encodeURIComponent(JSON.stringify({ json: { name: SEARCH } }));
+  const http = (path: string, createPrefix?: (server: BenchServer) => string): ClosedLoopSpec['run'] => async (server, seconds, measured) => {
+    await measured('start');
+    const result = await runWrk({ url: `${server.url}${path}`, token, connections: settings.connections, durationSeconds: seconds, ...(createPrefix ? { createPrefix: createPrefix(server) } : {}) });
+    await measured('end');
+    return result;
+  };
+  const ws = (protocol: 'legacy' | 'trpc'): ClosedLoopSpec['run'] => async (server, seconds, measured) => {
+    const worker = await startWsWorker();
+    try {
+      worker.send({ cmd: 'closedLoop', protocol, baseUrl: server.url, token, connections: settings.connections, durationMs: seconds * 1000, search: SEARCH });
+      await worker.next('started');
+      await measured('start');
+      const { result } = await worker.next('finished');
+      await measured('end');
+      await worker.next('closed');
+      return result;
+    } finally {
+      await worker.stop();
+    }
+  };
+  const specs: ClosedLoopSpec[] = [];
   if (wanted('W1')) {
-    closedLoop.push({ workload: 'W1 REST GET /authors?name=john', unit: 'req/s', run: http('GET', () => `/authors?name=${SEARCH}`) });
-    closedLoop.push({ workload: 'W1 tRPC-HTTP authors.list', unit: 'req/s', run: http('GET', () => `/trpc/authors.list?input=${trpcInput}`) });
+    specs.push({ workload: 'W1 REST `GET /authors?name=john`', unit: 'req/s', targets: { throughput: 0.9, p99: 1.2 }, run: http(requests.restPath) });
+    specs.push({ workload: 'W1 tRPC-HTTP `authors.list`', unit: 'req/s', targets: { throughput: 0.9, p99: 1.2 }, run: http(requests.trpcPath) });
   }
-  const ws = { token, connections: settings.wsConnections, name: SEARCH };
   if (wanted('W2')) {
-    closedLoop.push({ workload: `W2 legacy WS (${settings.wsConnections} conns)`, unit: 'msg/s', run: (s, durationMs) => runLegacyLoad({ ...ws, baseUrl: s.url, durationMs }) });
+    specs.push({ workload: 'W2 legacy `/web` pkg 1 `{filters:{name:"john"}}`', unit: 'msg/s', targets: { throughput: 0.85, p99: 1.3, cpu: 1.2 }, run: ws('legacy') });
   }
-  if (wanted('W3')) {
-    closedLoop.push({ workload: `W3 tRPC WS wsLink (${settings.wsConnections} clients)`, unit: 'calls/s', run: (s, durationMs) => runTrpcWsLoad({ ...ws, baseUrl: s.url, durationMs }) });
-  }
+  if (wanted('W4')) specs.push({ workload: 'W4 tRPC-WS `authors.list` (raw frames)', unit: 'calls/s', targets: {}, run: ws('trpc') });
   if (wanted('W6')) {
     const salt = randomBytes(4).toString('hex');
-    let round = 0;
-    closedLoop.push({
-      workload: 'W6 authors.create (tRPC-HTTP)',
+    let run = 0;
+    specs.push({
+      workload: 'W6 `authors.create` (tRPC-HTTP POST)',
       unit: 'creates/s',
-      run: (server, durationMs) => {
-        const tag = `${server.name}-${salt}-${round++}`;
-        return http('POST', () => '/trpc/authors.create', (i) => JSON.stringify({ json: { name: `Bench Writer ${tag}-${i}` } }))(server, durationMs);
-      },
+      targets: { throughput: 0.9 },
+      run: http('/trpc/authors.create', (server) => `Bench Writer ${server.name}-${salt}-${run++}-`),
     });
   }
 
-  const results = new Map<string, Record<ServerName, LoadResult[]>>();
-  const fanOuts: Record<ServerName, FanOutResult[]> = { project: [], baseline: [] };
+  const closed: ClosedLoopWorkload[] = specs.map(({ workload, unit, targets }) => ({ workload, unit, targets, runs: { project: [], baseline: [] } }));
+  const fanOut: FanOutWorkload[] = wanted('W3') ? settings.fanOut.map((connections) => ({ connections, runs: { project: [], baseline: [] } })) : [];
+
+  const runOnce = async (spec: ClosedLoopSpec, server: BenchServer, seconds: number, profileAs?: string): Promise<ClosedLoopRun> => {
+    const profiler = profileAs ? await server.inspect() : undefined;
+    const processes = await watched(server);
+    let window: ReturnType<typeof startCpuWindow> | undefined;
+    let cpu: ClosedLoopRun['cpu'] | undefined;
+    const result = await spec.run(server, seconds, async (phase) => {
+      if (phase === 'start') {
+        await profiler?.startProfile(1000);
+        window = startCpuWindow(processes, [SERVER_CORE, LOAD_CORE]);
+      } else {
+        cpu = window!.end();
+        if (profiler) writeFileSync(join(outDir, `${profileAs}.cpuprofile`), JSON.stringify(await profiler.stopProfile()));
+      }
+    });
+    profiler?.close();
+    await server.waitForIdle();
+    return { result, cpu: cpu! };
+  };
+
   log('warm-up');
-  for (const { run } of closedLoop) {
-    for (const server of [pair.project, pair.baseline]) {
-      await run(server, 1_000);
-      await server.waitForIdle();
-    }
-  }
+  for (const spec of specs) for (const server of [pair.project, pair.baseline]) await runOnce(spec, server, settings.warmupSeconds);
+
   for (let round = 0; round < settings.rounds; round++) {
     const order: ServerName[] = round % 2 === 0 ? ['project', 'baseline'] : ['baseline', 'project'];
-    for (const { workload, run } of closedLoop) {
-      const entry = results.get(workload) ?? { project: [], baseline: [] };
-      results.set(workload, entry);
+    for (const [i, spec] of specs.entries()) {
       for (const name of order) {
-        const result = await run(pair[name], settings.durationMs);
-        await pair[name].waitForIdle();
-        entry[name].push(result);
-        log(`round ${round + 1} ${workload} ${name}: ${result.perSecond.toFixed(0)}/s p50 ${result.p50.toFixed(2)} p99 ${result.p99.toFixed(2)} errors ${result.errors}`);
+        const profileAs = settings.cpuProfile ? `${name}-${spec.workload.split(' ').slice(0, 2).join('-').replace(/[^\w.-]/g, '')}-round${round + 1}` : undefined;
+        const run = await runOnce(spec, pair[name], settings.durationSeconds, profileAs);
+        closed[i]!.runs[name].push(run);
+        const busy = run.cpu.processSeconds[name]! / run.cpu.wallSeconds;
+        log(
+          `round ${round + 1} ${spec.workload} ${name}: ${run.result.perSecond.toFixed(0)}/s p99 ${run.result.p99.toFixed(1)} ms, ` +
+            `busy ${(busy * 100).toFixed(0)} % (core ${(run.cpu.coreBusy[SERVER_CORE]! * 100).toFixed(0)} %, load core ${(run.cpu.coreBusy[LOAD_CORE]! * 100).toFixed(0)} %), ` +
+            `${((run.cpu.processSeconds[name]! * 1e6) / run.result.ok).toFixed(0)} µs/req (PostgreSQL ${((run.cpu.processSeconds.postgres! * 1e6) / run.result.ok).toFixed(0)}, ` +
+            `load generator ${((run.result.clientCpuSeconds * 1e6) / run.result.ok).toFixed(0)}), errors ${run.result.errors}`,
+        );
       }
     }
-    if (wanted('W4') || wanted('W5')) {
+    for (const entry of fanOut) {
+      const { connections } = entry;
+      const events = Math.max(10, Math.round((settings.fanOutRate * settings.fanOutSeconds) / connections));
       for (const name of order) {
         const server = pair[name];
-        const result = await runFanOut({
-          baseUrl: server.url,
-          pid: server.pid,
-          collectGarbage: server.collectGarbage,
-          token,
-          connections: settings.fanOutConnections,
-          events: settings.fanOutEvents,
-          intervalMs: settings.fanOutIntervalMs,
-        });
+        const result = await runFanOut({ server, watched: await watched(server), token, connections, events, intervalMs: (connections / settings.fanOutRate) * 1000 });
         await server.waitForIdle();
-        fanOuts[name].push(result);
+        entry.runs[name].push(result);
         log(
-          `round ${round + 1} W4/W5 ${name}: ${(result.bytesPerConnection / 1024).toFixed(1)} KiB/conn, ${result.deliveriesPerSecond.toFixed(0)} deliveries/s, ` +
-            `p50 ${result.p50.toFixed(1)} p99 ${result.p99.toFixed(1)} lost ${result.lost}`,
+          `round ${round + 1} W3 fan-out ${connections} ${name}: ${(result.bytesPerConnection / 1024).toFixed(1)} KiB/conn, ${result.deliveriesPerSecond.toFixed(0)} deliveries/s, ` +
+            `p99 ${result.p99.toFixed(1)} ms, lost ${result.lost}, ${((result.cpu.processSeconds[name]! * 1e6) / result.delivered).toFixed(1)} µs/delivery`,
         );
       }
     }
   }
-
-  const metrics: Metric[] = [];
-  const pick = (entry: Record<ServerName, LoadResult[]>, key: keyof LoadResult) => ({
-    project: entry.project.map((r) => r[key]),
-    baseline: entry.baseline.map((r) => r[key]),
-  });
-  for (const { workload, unit } of closedLoop) {
-    const entry = results.get(workload)!;
-    const isWrite = workload.startsWith('W6');
-    metrics.push({
-      workload,
-      metric: 'throughput',
-      unit,
-      higherIsBetter: true,
-      values: pick(entry, 'perSecond'),
-      ...(isWrite ? {} : { target: { text: '≥ 0.85', met: (p: number, b: number) => p / b >= 0.85 } }),
-    });
-    metrics.push({ workload, metric: 'p50', unit: 'ms', higherIsBetter: false, values: pick(entry, 'p50') });
-    metrics.push({
-      workload,
-      metric: 'p99',
-      unit: 'ms',
-      higherIsBetter: false,
-      values: pick(entry, 'p99'),
-      ...(isWrite ? {} : { target: { text: '≤ 1.3', met: (p: number, b: number) => p / b <= 1.3 } }),
-    });
-    metrics.push({ workload, metric: 'errors', unit: 'count', higherIsBetter: false, values: pick(entry, 'errors') });
-  }
-  if (fanOuts.project.length > 0) {
-    const fan = (key: keyof FanOutResult, scale = 1) => ({
-      project: fanOuts.project.map((r) => r[key] * scale),
-      baseline: fanOuts.baseline.map((r) => r[key] * scale),
-    });
-    const label = `W4 fan-out ${settings.fanOutConnections} subs`;
-    metrics.push(
-      { workload: label, metric: 'deliveries', unit: '/s', higherIsBetter: true, values: fan('deliveriesPerSecond') },
-      { workload: label, metric: 'p50', unit: 'ms', higherIsBetter: false, values: fan('p50') },
-      {
-        workload: label,
-        metric: 'p99',
-        unit: 'ms',
-        higherIsBetter: false,
-        values: fan('p99'),
-        target: { text: '≤ 1.2 and < 60 ms', met: (p, b) => p / b <= 1.2 && p < 60 },
-      },
-      { workload: label, metric: 'lost (not read 15 s after the last event)', unit: 'deliveries', higherIsBetter: false, values: fan('lost'), target: { text: '0', met: (p) => p === 0 } },
-      {
-        workload: `W5 idle authenticated WS`,
-        metric: 'RSS per connection',
-        unit: 'KiB',
-        higherIsBetter: false,
-        values: fan('bytesPerConnection', 1 / 1024),
-        target: { text: '< 16 KiB', met: (p) => p < 16 },
-      },
-    );
-  }
-  return metrics;
+  return { closed, fanOut };
 }

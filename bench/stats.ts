@@ -26,4 +26,8 @@ export class Latencies {
   quantile(q: number): number {
     return quantile(this.data.subarray(0, this.length), q);
   }
+  /** A copy of the values (to send to another process). */
+  values(): Float64Array {
+    return this.data.slice(0, this.length);
+  }
 }

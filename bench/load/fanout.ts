@@ -1,23 +1,34 @@
-// W5 then W4 on the same sockets: open `connections` authenticated WebSockets (half legacy, half tRPC),
-// read the server's RSS growth per idle connection (each reading after a full GC), then subscribe the tRPC half to
-// system.onBroadcast, publish `events` broadcasts at a fixed pace and time every delivery
-// (trigger sent → frame read), counting what never arrived.
+// W3 and W5 on the same sockets: open `connections` authenticated WebSockets (half legacy, half
+// tRPC) in load-generator processes, read the server's RSS growth per idle connection (each reading
+// after a full GC), subscribe the tRPC half to system.onBroadcast, then publish `events` broadcasts
+// at a fixed pace from here and time every delivery (sent → frame read), counting what never came.
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type WebSocket from 'ws';
-import { Latencies } from '../stats';
-import { closeAll, openLegacySocket, openMany, openTrpcSocket } from './sockets';
+import { startCpuWindow, type CpuUsage } from '../cpu';
+import { LOAD_CORE, SERVER_CORE } from '../pinning';
+import type { BenchServer } from '../servers';
+import { quantile } from '../stats';
+import { startWsWorker, type WsWorker } from './ws-workers';
 
 export interface FanOutResult {
   /** RSS growth per idle authenticated connection, bytes. */
   bytesPerConnection: number;
+  delivered: number;
+  lost: number;
   deliveriesPerSecond: number;
   p50: number;
   p99: number;
-  lost: number;
+  /** From the first broadcast sent to the last delivery read (or the give-up time). */
+  cpu: CpuUsage;
+  /** CPU time of the receiving load-generator processes over the same window. */
+  clientCpuSeconds: number;
 }
+
+/** Sockets per load-generator process: each process may hold at most 20,000 descriptors here. */
+const SOCKETS_PER_WORKER = 10_000;
+/** Deliveries still missing this long after the last broadcast count as lost. */
+const LOST_AFTER_MS = 15_000;
 
 /** Resident set size of a process, bytes (Linux). */
 export function rssOf(pid: number): number {
@@ -38,87 +49,85 @@ function post(agent: Agent, baseUrl: string, path: string, token: string, body: 
   });
 }
 
+const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
+/**
+ * Each run's sockets come from fresh loopback source addresses, so the ports its predecessors left
+ * in TIME_WAIT never run out (20,000 sockets to one server port need 20,000 source ports).
+ */
+let sourceBlock = 0;
+
 export async function runFanOut(options: {
-  baseUrl: string;
-  pid: number;
-  collectGarbage(): Promise<void>;
+  server: BenchServer;
+  /** The processes whose CPU time is read over the window (the server's, its database backends). */
+  watched: Record<string, number[]>;
   token: string;
   connections: number;
   events: number;
   intervalMs: number;
 }): Promise<FanOutResult> {
-  const { baseUrl, token, connections, events } = options;
+  const { server, token, connections, events } = options;
   const settledRss = async () => {
-    await options.collectGarbage();
+    const inspector = await server.inspect();
+    await inspector.collectGarbage();
+    inspector.close();
     await sleep(500);
-    return rssOf(options.pid);
+    return rssOf(server.pid);
   };
   const before = await settledRss();
-  const legacyCount = Math.floor(connections / 2);
-  const sockets = await openMany(connections, 100, (i) =>
-    i < legacyCount ? openLegacySocket(baseUrl, token) : openTrpcSocket(baseUrl, token),
-  );
-  const trpcSockets = sockets.slice(legacyCount);
-  await sleep(1_000);
-  const bytesPerConnection = ((await settledRss()) - before) / connections;
+  const processes = Math.ceil(connections / SOCKETS_PER_WORKER);
+  const shares = Array.from({ length: processes }, (_, i) => Math.floor(connections / processes) + (i < connections % processes ? 1 : 0));
+  const workers: WsWorker[] = [];
+  try {
+    for (const _ of shares) workers.push(await startWsWorker());
+    const block = 1 + (sourceBlock++ % 250);
+    await Promise.all(
+      workers.map(async (worker, i) => {
+        worker.send({ cmd: 'open', baseUrl: server.url, token, count: shares[i]!, legacy: Math.floor(shares[i]! / 2), localAddress: `127.0.${block}.${10 + i}` });
+        await worker.next('opened');
+      }),
+    );
+    await sleep(1_000);
+    const bytesPerConnection = ((await settledRss()) - before) / connections;
+    await Promise.all(workers.map(async (worker) => (worker.send({ cmd: 'subscribe' }), await worker.next('subscribed'))));
+    await Promise.all(
+      workers.map(async (worker, i) => (worker.send({ cmd: 'expect', deliveries: events * shares[i]! }), await worker.next('expecting'))),
+    );
 
-  const sentAt = new Float64Array(events);
-  const received = new Uint32Array(events);
-  const latencies = new Latencies();
-  let delivered = 0;
-  let lastDelivery = 0;
-  let allDelivered: () => void = () => {};
-  const done = new Promise<void>((resolve) => (allDelivered = resolve));
-  const onFrame = (raw: WebSocket.RawData) => {
-    const text = raw.toString();
-    const at = text.indexOf('fanout:');
-    if (at === -1) return;
-    const i = Number.parseInt(text.slice(at + 7, at + 14), 10);
-    lastDelivery = performance.now();
-    latencies.add(lastDelivery - sentAt[i]!);
-    received[i]!++;
-    if (++delivered === events * connections) allDelivered();
-  };
-  for (const ws of sockets) ws.on('message', onFrame);
-
-  let started = 0;
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`only ${started}/${trpcSockets.length} subscriptions started`)), 60_000);
-    for (const ws of trpcSockets) {
-      const onStarted = (raw: WebSocket.RawData) => {
-        if (!raw.toString().includes('"started"')) return;
-        ws.off('message', onStarted);
-        if (++started === trpcSockets.length) {
-          clearTimeout(timer);
-          resolve();
-        }
-      };
-      ws.on('message', onStarted);
-      ws.send(JSON.stringify({ id: 1, method: 'subscription', params: { path: 'system.onBroadcast', input: { json: null } } }));
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const window = startCpuWindow(options.watched, [SERVER_CORE, LOAD_CORE]);
+    const firstUs = monotonicUs();
+    for (let i = 0; i < events; i++) {
+      const wait = firstUs / 1000 + i * options.intervalMs - monotonicUs() / 1000;
+      if (wait > 0) await sleep(wait);
+      const body = JSON.stringify({ json: { message: `fanout:${i}:${monotonicUs()}` } });
+      const status = await post(agent, server.url, '/trpc/system.broadcast', token, body);
+      if (status !== 200) throw new Error(`broadcast answered ${status}`);
     }
-    if (trpcSockets.length === 0) resolve();
-  });
-
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-  const first = performance.now();
-  for (let i = 0; i < events; i++) {
-    const slot = first + i * options.intervalMs;
-    const wait = slot - performance.now();
-    if (wait > 0) await sleep(wait);
-    sentAt[i] = performance.now();
-    const body = JSON.stringify({ json: { message: `fanout:${i}` } });
-    const status = await post(agent, baseUrl, '/trpc/system.broadcast', token, body);
-    if (status !== 200) throw new Error(`broadcast answered ${status}`);
+    agent.destroy();
+    const collected = await Promise.all(
+      workers.map(async (worker) => (worker.send({ cmd: 'collect', timeoutMs: LOST_AFTER_MS }), await worker.next('collected'))),
+    );
+    const cpu = window.end();
+    const delivered = collected.reduce((sum, c) => sum + c.delivered, 0);
+    const lastUs = Math.max(...collected.map((c) => c.lastDeliveryUs));
+    const latencies = new Float64Array(delivered);
+    let offset = 0;
+    for (const c of collected) {
+      latencies.set(c.latencies, offset);
+      offset += c.latencies.length;
+    }
+    await Promise.all(workers.map(async (worker) => (worker.send({ cmd: 'close' }), await worker.next('closed'))));
+    return {
+      bytesPerConnection,
+      delivered,
+      lost: events * connections - delivered,
+      deliveriesPerSecond: (delivered * 1e6) / (lastUs - firstUs),
+      p50: quantile(latencies, 0.5),
+      p99: quantile(latencies, 0.99),
+      cpu,
+      clientCpuSeconds: collected.reduce((sum, c) => sum + c.cpuSeconds, 0),
+    };
+  } finally {
+    await Promise.all(workers.map((worker) => worker.stop()));
   }
-  await Promise.race([done, sleep(15_000)]);
-  agent.destroy();
-  await closeAll(sockets);
-  await sleep(1_000);
-  return {
-    bytesPerConnection,
-    deliveriesPerSecond: (delivered * 1000) / (lastDelivery - first),
-    p50: latencies.quantile(0.5),
-    p99: latencies.quantile(0.99),
-    lost: events * connections - delivered,
-  };
 }

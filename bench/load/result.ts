@@ -5,4 +5,6 @@ export interface LoadResult {
   perSecond: number;
   p50: number;
   p99: number;
+  /** CPU time the load generator itself used (all its threads), to show it costs less than the server. */
+  clientCpuSeconds: number;
 }

@@ -1,0 +1,48 @@
+// A DevTools-protocol session with a measured server's inspector (`--inspect=127.0.0.1:0`): a full
+// GC before reading RSS (memory per connection), and V8's sampling profiler started and stopped
+// around exactly one measured window (the same profiler `--cpu-prof` runs, without the start-up
+// and warm-up it would also record).
+import WebSocket from 'ws';
+
+export interface Inspector {
+  collectGarbage(): Promise<void>;
+  startProfile(samplingIntervalUs: number): Promise<void>;
+  /** The profile since startProfile, in the `.cpuprofile` format. */
+  stopProfile(): Promise<unknown>;
+  close(): void;
+}
+
+export async function connectInspector(url: string): Promise<Inspector> {
+  const ws = new WebSocket(url, { maxPayload: 1 << 30 });
+  await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+  let nextId = 1;
+  const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
+  ws.on('message', (raw) => {
+    const message = JSON.parse(raw.toString()) as { id?: number; result?: unknown; error?: { message: string } };
+    const waiter = message.id === undefined ? undefined : pending.get(message.id);
+    if (!waiter) return;
+    pending.delete(message.id!);
+    if (message.error) waiter.reject(new Error(message.error.message));
+    else waiter.resolve(message.result);
+  });
+  const post = (method: string, params?: object) =>
+    new Promise<unknown>((resolve, reject) => {
+      const id = nextId++;
+      pending.set(id, { resolve, reject });
+      ws.send(JSON.stringify({ id, method, params }));
+    });
+  return {
+    collectGarbage: async () => void (await post('HeapProfiler.collectGarbage')),
+    async startProfile(samplingIntervalUs) {
+      await post('Profiler.enable');
+      await post('Profiler.setSamplingInterval', { interval: samplingIntervalUs });
+      await post('Profiler.start');
+    },
+    async stopProfile() {
+      const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+      await post('Profiler.disable');
+      return profile;
+    },
+    close: () => ws.close(),
+  };
+}
