@@ -46,7 +46,8 @@ export interface LegacyWireRecord {
 
 export interface DeliveryReport {
   subscribers: number;
-  writes: { acknowledged: number; failed: number; failures: string[] };
+  /** `failures`: distinct error messages, with their counts. */
+  writes: { acknowledged: number; failed: number; failures: Record<string, number> };
   /** Writer events in the stream: every one any subscriber received, which includes every acknowledged write. */
   streamEvents: number;
   /** Events every subscriber should have: subscribers × stream events. */
@@ -85,6 +86,12 @@ export function percentile(values: readonly number[], p: number): number | undef
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 
+function tally(messages: readonly string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const message of messages) counts[message] = (counts[message] ?? 0) + 1;
+  return counts;
+}
+
 export function deliveryReport(input: {
   subscribers: readonly SubscriberRecord[];
   writes: readonly WriteRecord[];
@@ -115,17 +122,14 @@ export function deliveryReport(input: {
   }
 
   const reconnects = subscribers.flatMap((subscriber) => subscriber.reconnects);
-  const failures: Record<string, number> = {};
-  for (const { outcome, error } of legacyRequests) {
-    if (outcome === 'failed' || outcome === 'refused') failures[error ?? outcome] = (failures[error ?? outcome] ?? 0) + 1;
-  }
+  const legacyFailures = tally(legacyRequests.flatMap(({ outcome, error }) => (outcome === 'failed' || outcome === 'refused' ? [error ?? outcome] : [])));
   const count = (outcome: LegacyRequestRecord['outcome']) => legacyRequests.filter((request) => request.outcome === outcome).length;
   return {
     subscribers: subscribers.length,
     writes: {
       acknowledged: acknowledged.length,
       failed: writes.length - acknowledged.length,
-      failures: writes.flatMap(({ error }) => (error === undefined ? [] : [error])),
+      failures: tally(writes.flatMap(({ error }) => (error === undefined ? [] : [error]))),
     },
     streamEvents: stream.size,
     eventsExpected: subscribers.length * stream.size,
@@ -148,7 +152,7 @@ export function deliveryReport(input: {
       failed: count('failed'),
       pending: count('pending'),
       answeredTwice: legacyWire.reduce((sum, { answersByReqId }) => sum + [...answersByReqId.values()].filter((n) => n > 1).length, 0),
-      failures,
+      failures: legacyFailures,
     },
   };
 }

@@ -32,11 +32,15 @@ export interface LiveLoadOptions {
   writerToken: string;
   subscribers: Partial<Record<SubscriberKind, number>>;
   legacySockets?: number;
-  /** One create every this many ms (default 20), once `startWriting` is called. */
+  /**
+   * The writer waits this many ms (default 20) after each create's answer before the next, once
+   * `startWriting` is called: one write in flight at a time, so an overloaded or restarting server
+   * slows the writer down instead of piling writes up.
+   */
   writeEveryMs?: number;
   /** Where each write goes (default: round-robin over `urls`), e.g. an instance that is not being restarted. */
   writeUrl?: () => string;
-  /** Each legacy socket sends one request, waits for its outcome, then this many ms (default 100). */
+  /** Each legacy socket sends one request, waits for its outcome, then this many ms (default 500). */
   legacyRequestEveryMs?: number;
   /**
    * The stock WebSocket clients' retry delay (default tRPC's: 0, 2, 4, 8… s). With several `urls`
@@ -73,10 +77,11 @@ export async function waitUntil(done: () => boolean, timeoutMs: number, describe
   const deadline = Date.now() + timeoutMs;
   while (!done()) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${describe()}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
   }
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const errorText = (error: unknown) => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
 
 /** Tracks one subscriber's connection: reconnect time is from losing it to being subscribed again. */
@@ -238,7 +243,7 @@ function startLegacySocket(index: number, options: LiveLoadOptions, requests: Le
         request.outcome = error instanceof LegacyRequestError ? 'refused' : 'failed';
         request.error = error instanceof LegacyConnectionError || error instanceof LegacyRequestError ? errorText(error) : `unexpected ${errorText(error)}`;
       }
-      await new Promise((resolve) => setTimeout(resolve, options.legacyRequestEveryMs ?? 100));
+      await sleep(options.legacyRequestEveryMs ?? 500);
     }
   })();
   return {
@@ -269,8 +274,8 @@ export async function startLiveLoad(options: LiveLoadOptions): Promise<LiveLoad>
   const legacySockets = Array.from({ length: options.legacySockets ?? 0 }, (_, index) => startLegacySocket(index, options, legacyRequests));
 
   const writes: WriteRecord[] = [];
-  const inFlight = new Set<Promise<void>>();
-  let writer: ReturnType<typeof setInterval> | undefined;
+  let writing = false;
+  let writer: Promise<void> | undefined;
   let nextWriteUrl = 0;
   const writeUrl = options.writeUrl ?? (() => urls[nextWriteUrl++ % urls.length]!);
   async function write(record: WriteRecord) {
@@ -295,9 +300,9 @@ export async function startLiveLoad(options: LiveLoadOptions): Promise<LiveLoad>
     deliveryReport({ subscribers: records(), writes, legacyRequests, legacyWire: legacySockets.map(({ wire }) => wire) });
   const acknowledged = () => writes.filter(({ authorId }) => authorId !== undefined).length;
   const stopWriting = async () => {
-    clearInterval(writer);
+    writing = false;
+    await writer;
     writer = undefined;
-    await Promise.all(inFlight);
   };
 
   const load: LiveLoad = {
@@ -315,12 +320,15 @@ export async function startLiveLoad(options: LiveLoadOptions): Promise<LiveLoad>
           `legacy sockets not connected: ${legacySockets.filter(({ isConnected }) => !isConnected).length}`,
       ),
     startWriting() {
-      writer ??= setInterval(() => {
-        const record: WriteRecord = { name: `load ${run} ${writes.length + 1}`, url: writeUrl() };
-        writes.push(record);
-        const done = write(record).finally(() => inFlight.delete(done));
-        inFlight.add(done);
-      }, options.writeEveryMs ?? 20);
+      writing = true;
+      writer ??= (async () => {
+        while (writing) {
+          const record: WriteRecord = { name: `load ${run} ${writes.length + 1}`, url: writeUrl() };
+          writes.push(record);
+          await write(record);
+          await sleep(options.writeEveryMs ?? 20);
+        }
+      })();
     },
     stopWriting,
     waitForWrites(count, timeoutMs = 30_000) {
@@ -328,13 +336,15 @@ export async function startLiveLoad(options: LiveLoadOptions): Promise<LiveLoad>
       return waitUntil(() => acknowledged() >= target, timeoutMs, () => `${acknowledged()} of ${target} writes acknowledged`);
     },
     waitUntilDelivered(timeoutMs = 30_000) {
-      const ids = () => writes.flatMap(({ authorId }) => (authorId === undefined ? [] : [authorId]));
       return waitUntil(
         () => {
-          const wanted = ids();
+          // Acknowledged writes, and those that were not but reached a subscriber (committed by an
+          // instance that died before it answered): every subscriber must end with all of them.
+          const wanted = new Set(writes.flatMap(({ authorId }) => (authorId === undefined ? [] : [authorId])));
+          for (const { record } of subscribers) for (const { authorId } of record.events) wanted.add(authorId);
           return subscribers.every(({ record }) => {
             const seen = new Set(record.events.map(({ authorId }) => authorId));
-            return wanted.every((id) => seen.has(id));
+            return [...wanted].every((id) => seen.has(id));
           });
         },
         timeoutMs,
