@@ -54,7 +54,7 @@ describe.skipIf(!canRunStack)('the local production stack behind nginx', () => {
     stack = await startStack({ appEnv: { RATE_LIMIT_PER_MINUTE: String(PER_MINUTE), WS_MAX_CONNECTIONS_PER_USER: String(MAX_CONNECTIONS) } });
     for (const user of ['admin', 'writer', 'reader', 'nobody']) tokens[user] = await loginThrough(stack, user);
   }, 90_000);
-  afterAll(() => stack?.stop());
+  afterAll(() => stack?.stop({ removeDir: true }));
 
   it('logs in with a password grant at the issuer, whose token both instances accept', async () => {
     const claims = decodeJwt(tokens.writer!);

@@ -44,7 +44,9 @@ export function nginxConfig({ port, instancePorts, dir }: NginxLayout): string {
     `error_log ${dir}/nginx.log notice;`,
     'events { worker_connections 4096; }',
     'http {',
-    `    access_log ${dir}/nginx-access.log;`,
+    // When each request started and ended and which instance answered: what a failover test reads.
+    '    log_format upstream \'$msec $request_time "$request" $status $upstream_addr $upstream_status\';',
+    `    access_log ${dir}/nginx-access.log upstream;`,
     ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((kind) => `    ${kind}_temp_path ${dir}/${kind}_temp;`),
     // Every process here shares the loopback interface: nginx speaks to the instances from an
     // address of its own, so that TRUSTED_PROXIES names nginx and not every local client.

@@ -4,7 +4,7 @@
 // process gets a free port, a log file in the stack's directory, and is stopped by PID.
 // Used by `npm run stack:up` / `stack:down` and by the test/stack-*.test.ts suites.
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -56,9 +56,12 @@ export interface AppInstance {
   name: string;
   url: string;
   port: number;
+  /** The current run's process (a new one after each `start`). */
   process: StackProcess;
-  /** Starts the instance again on the same port (after a kill or a stop) and waits until it is healthy. */
-  restart(): Promise<void>;
+  /** Sends `signal` (SIGTERM: a graceful stop; SIGKILL: a crash) and resolves with the exit code or signal. */
+  stop(signal: 'SIGTERM' | 'SIGKILL'): Promise<number | string>;
+  /** Starts it again on the same port (nginx and Prometheus know only that) and waits until it is healthy. */
+  start(): Promise<void>;
 }
 
 export interface Stack {
@@ -66,10 +69,11 @@ export interface Stack {
   prometheus: string;
   issuer: string;
   instances: AppInstance[];
+  databaseUrl: string;
   dir: string;
   describe(): StackDescription;
-  /** Stops every process and drops the database it created. */
-  stop(): Promise<void>;
+  /** Stops every process and drops the database it created; `removeDir` deletes the logs and Prometheus data too. */
+  stop(options?: { removeDir?: boolean }): Promise<void>;
 }
 
 const NODE_ARGS = ['--conditions=@authors/source', '--import', 'tsx', 'server/src/main.ts'];
@@ -123,9 +127,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   // Debian puts nginx in /usr/sbin, which a non-root PATH may lack.
   const basics = { PATH: `${process.env.PATH ?? '/usr/bin:/bin'}:/usr/sbin:/sbin`, HOME: process.env.HOME ?? dir };
 
-  const stop = async () => {
+  const stop = async ({ removeDir = false } = {}) => {
     await stopAll(processes);
     if (created) await dropDatabase(adminUrl, created.name);
+    if (removeDir) rmSync(dir, { recursive: true, force: true });
   };
 
   try {
@@ -151,9 +156,6 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       OIDC_CLIENT_ID: clientId,
       RATE_LIMIT_ENABLED: 'false',
     });
-    await waitUntil('issuer', () => answers200(`${issuer}/.well-known/openid-configuration`), {
-      describe: tail(issuerProcess.logFile),
-    });
 
     // The compose file's app environment, with this machine's addresses.
     const appEnv = (port: number) => ({
@@ -177,8 +179,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         url,
         port,
         process: start(name, process.execPath, NODE_ARGS, appEnv(port)),
-        async restart() {
-          await stopPid(instance.process.pid, { signal: 'SIGKILL' });
+        async stop(signal) {
+          instance.process.child.kill(signal);
+          return instance.process.exited;
+        },
+        async start() {
+          if (instance.process.child.exitCode === null && instance.process.child.signalCode === null) {
+            throw new Error(`${name} is still running`);
+          }
           processes.splice(processes.indexOf(instance.process), 1);
           instance.process = start(name, process.execPath, NODE_ARGS, appEnv(port));
           await waitUntil(name, () => answers200(`${url}/health`), { describe: tail(instance.process.logFile) });
@@ -186,11 +194,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       };
       return instance;
     });
-    await Promise.all(
-      instances.map((instance) =>
+    // All three start at once: an instance fetches the issuer's discovery document on first use, not
+    // at start-up, and migrations take an advisory lock.
+    await Promise.all([
+      waitUntil('issuer', () => answers200(`${issuer}/.well-known/openid-configuration`), { describe: tail(issuerProcess.logFile) }),
+      ...instances.map((instance) =>
         waitUntil(instance.name, () => answers200(`${instance.url}/health`), { describe: tail(instance.process.logFile) }),
       ),
-    );
+    ]);
 
     const nginxConf = join(dir, 'nginx.conf');
     writeFileSync(nginxConf, nginxConfig({ port: nginxPort, instancePorts, dir }));
@@ -220,6 +231,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       prometheus,
       issuer,
       instances,
+      databaseUrl,
       dir,
       stop,
       describe: () => ({
