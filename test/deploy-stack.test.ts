@@ -127,6 +127,8 @@ describe('compose stack', () => {
     expect(scripts['start:prod']).toBe('node server/dist/main.js');
     expect(dockerfile).toContain('RUN npm ci --no-audit --no-fund\n');
     expect(dockerfile).toContain('RUN npm run build\n');
+    expect(scripts.build).toMatch(/&& npm run build:web$/);
+    expect(dockerfile).toContain('COPY --from=build /app/client/examples/web/dist client/examples/web/dist\n');
     expect(dockerfile).toMatch(/ENV NODE_ENV=production/);
     expect(dockerfile).toContain('\nUSER node\n');
     expect(dockerfile).toContain('CMD ["node", "server/dist/main.js"]');
