@@ -1,7 +1,7 @@
 // Failover and rolling restarts of the local production stack (deploy/local), under live load through
 // nginx (test/helpers/live-load.ts): tRPC subscribers on the stock @trpc/client and @authors/client,
 // over WebSocket and SSE, legacy sockets (LegacyClient) sending requests, and a writer creating an
-// author every 20 ms. kill -9 of one instance: every subscriber reconnects through nginx to the
+// author every 20 ms or so. kill -9 of one instance: every subscriber reconnects through nginx to the
 // survivor and ends with every event exactly once, in order; the writer's only failures are the
 // requests that were in flight on the killed instance, and every acknowledged write is in the
 // database and in the event stream. A rolling restart (SIGTERM, start again, wait until nginx sends it
@@ -12,14 +12,14 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitUntil } from '../deploy/local/processes';
 import { startStack, type AppInstance, type Stack } from '../deploy/local/stack';
-import { assertExactlyOnceInOrder, percentile } from './helpers/delivery-report';
+import { assertExactlyOnceInOrder, percentile, type DeliveryReport } from './helpers/delivery-report';
 import { startLiveLoad, type LiveLoad } from './helpers/live-load';
 import { samplesOf, scrape } from './helpers/prometheus';
 import { canRunStack, loginThrough } from './helpers/stack';
 
 // STACK_FULL_LOAD=1: 200 subscribers (50 of each kind) and 50 legacy sockets, the figures in
-// docs/deployment.md. By default half of each, so the suite stays short on a 2-core machine; the writer
-// creates one author every 20 ms either way.
+// docs/deployment.md. By default half of each, so the suite stays short on a 2-core machine. Either way
+// the writer creates an author 20 ms after the previous one was answered (one write in flight).
 const SCALE = process.env.STACK_FULL_LOAD === '1' ? 1 : 0.5;
 const SUBSCRIBERS = { 'stock-ws': 50 * SCALE, 'stock-sse': 50 * SCALE, 'client-ws': 50 * SCALE, 'client-sse': 50 * SCALE };
 const SUBSCRIBER_COUNT = Object.values(SUBSCRIBERS).reduce((a, b) => a + b, 0);
@@ -69,9 +69,18 @@ function failedWritesStarted(stack: Stack, at: number): number[] {
   });
 }
 
-/** The run's figures, for docs/deployment.md. */
-function figures(name: string, load: LiveLoad): void {
+/** Stops the writer, waits until every subscriber has every event, prints the figures and checks exactly once, in order. */
+async function finish(load: LiveLoad, name: string): Promise<DeliveryReport> {
+  await load.stopWriting();
+  await load.waitUntilDelivered(30_000);
   const report = load.report();
+  figures(name, load, report);
+  assertExactlyOnceInOrder(report);
+  return report;
+}
+
+/** The run's figures, for docs/deployment.md. */
+function figures(name: string, load: LiveLoad, report: DeliveryReport): void {
   const { writes, reconnects, legacy, streamEvents, eventsReceived, missing, duplicated, outOfOrder } = report;
   const failures = Object.entries(writes.failures).map(([failure, count]) => `${count} × ${failure.slice(0, 30)}`);
   console.info(
@@ -139,12 +148,7 @@ describe.skipIf(!canRunStack)('failover and rolling restarts behind nginx', () =
       expect(await victim.stop('SIGKILL')).toBe('SIGKILL');
       const goneAfter = Date.now() - killedAt; // the kernel tears the process down: it takes a while
       await load.waitForWrites(WRITES_PER_STEP);
-      await load.stopWriting();
-      await load.waitUntilDelivered(30_000);
-      const report = load.report();
-      figures('kill -9', load);
-
-      assertExactlyOnceInOrder(report);
+      const report = await finish(load, 'kill -9');
       // Every authors.onChange subscription that was on the killed instance subscribed again, on the survivor.
       expect(await subscriptionsOn(survivor.url)).toBe(onSurvivor + onVictim);
       // Those reconnected, and so did the @authors/client SSE subscribers whose second feed
@@ -186,12 +190,7 @@ describe.skipIf(!canRunStack)('failover and rolling restarts behind nginx', () =
       );
       await load.waitForWrites(WRITES_PER_STEP);
     }
-    await load.stopWriting();
-    await load.waitUntilDelivered(30_000);
-    const report = load.report();
-    figures('rolling restart', load);
-
-    assertExactlyOnceInOrder(report);
+    const report = await finish(load, 'rolling restart');
     expect(report.writes.failed).toBe(0);
     await load.close();
     // A legacy request is answered, or fails with the connection (closed by the stopping instance, or
