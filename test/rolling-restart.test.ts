@@ -4,8 +4,9 @@
 // (LegacyClient) sending requests, and a writer creating an author every 50 ms on an instance that is
 // up. Each instance in turn gets SIGTERM and is started again, then the first one is killed (SIGKILL)
 // and started again: every subscriber ends with every event exactly once, in stream order; no write
-// fails; legacy sockets reconnect, and each request they sent was answered once or failed with a
-// connection error — none hangs. The figures (events, reconnect times) go to the test's output.
+// fails but one in flight on the killed instance; legacy sockets reconnect, and each request they sent
+// was answered once or failed with a connection error — none hangs. The figures (events, reconnect
+// times) go to the test's output.
 import { describe, expect, it } from 'vitest';
 import { assertExactlyOnceInOrder } from './helpers/delivery-report';
 import { startInstances } from './helpers/instances';
@@ -52,10 +53,15 @@ describe.skipIf(!hasPostgres || !hasRedis)('rolling restart under load', () => {
     const report = load.report();
     console.log(`rolling restart and crash under load: ${JSON.stringify(report)}`);
     assertExactlyOnceInOrder(report);
-    expect(report.writes.failures).toEqual({});
-    expect(report.streamEvents).toBe(report.writes.acknowledged);
+    // The writer has one write in flight: only one sent to the first instance as it was killed can
+    // fail (its author may still have been committed and published, before the answer was lost).
+    const failed = load.writes.filter(({ error }) => error !== undefined);
+    expect(failed.length).toBeLessThanOrEqual(1);
+    expect(failed.map(({ url }) => url)).toEqual(failed.map(() => first.url));
+    expect(report.streamEvents - report.writes.acknowledged).toBeGreaterThanOrEqual(0);
+    expect(report.streamEvents - report.writes.acknowledged).toBeLessThanOrEqual(failed.length);
     expect(report.subscribers).toBe(200);
-    expect(report.eventsReceived).toBe(200 * report.writes.acknowledged);
+    expect(report.eventsReceived).toBe(200 * report.streamEvents);
     // Subscribers tied to one URL lost and regained their connection once per restart of their
     // instance: half of each kind is on the first (restarted twice), half on the second (once). The
     // stock WS ones move to the other URL, without a gap when the new socket opens first.
