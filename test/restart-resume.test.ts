@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createClient, createTokenSession, watchLiveEvents, type LiveEvent } from '@authors/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { EventSource } from 'eventsource';
 import WebSocket from 'ws';
 import { assertExactlyOnceInOrder } from './helpers/delivery-report';
 import { startInstances, type Instances } from './helpers/instances';
@@ -137,7 +138,7 @@ describe.skipIf(!hasPostgres || !hasRedis)('a graceful restart', () => {
     }
   });
 
-  it('@authors/client refreshes an expired access token before it reconnects', async () => {
+  it.each(['ws', 'sse'] as const)('@authors/client refreshes an expired access token before it reconnects (%s)', async (subscriptions) => {
     let clockOffsetMs = 0;
     const session = createTokenSession({ url: first().url, now: () => Date.now() + clockOffsetMs });
     await session.login('reader', 'reader');
@@ -149,7 +150,9 @@ describe.skipIf(!hasPostgres || !hasRedis)('a graceful restart', () => {
         if (token) sent.push(token);
         return token;
       },
+      subscriptions,
       WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
+      EventSource: EventSource as unknown as typeof globalThis.EventSource,
     });
     const events: LiveEvent[] = [];
     let live = false;

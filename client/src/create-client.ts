@@ -58,12 +58,22 @@ export function createClient(options: ClientOptions): AuthorsClient {
     return token ? { token } : {};
   };
 
+  // An EventSource reconnects to the URL it was opened with, whose connectionParams hold the token of
+  // that moment. The `eventsource` package (Node) fetches through this on every (re)connect, so each
+  // carries a fresh token in the header, which the server prefers; a browser's EventSource ignores it.
+  const fetchWithFreshToken = async (url: string | URL, init?: RequestInit): Promise<Response> => {
+    const token = await getToken();
+    const headers = { ...(init?.headers as Record<string, string> | undefined), ...(token ? { Authorization: `Bearer ${token}` } : {}) };
+    return fetch(url, { ...init, headers });
+  };
+
   const subscriptionLink = (): TRPCLink<AppRouter> => {
     if (options.subscriptions === 'sse') {
       return httpSubscriptionLink({
         url: `${base}/trpc`,
         transformer: superjson,
         connectionParams,
+        eventSourceOptions: { fetch: fetchWithFreshToken } as EventSourceInit,
         ...(options.EventSource ? { EventSource: options.EventSource } : {}),
       });
     }

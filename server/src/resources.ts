@@ -32,7 +32,7 @@ export interface Resources {
   embeddedIssuer: EmbeddedIssuerInfo | undefined;
   /** With PORT=0 the issuer URL (`iss`) depends on the port bound by listen(). */
   setBoundPort(port: number): void;
-  /** Ends every open subscription (shutdown has begun). */
+  /** Interrupts every open subscription feed (shutdown has begun): see `EventFeedOptions.shutdown`. */
   beginShutdown(): void;
   /** Writes the queued audit rows, then releases state, database and Redis. */
   close(timeoutMs: number): Promise<void>;

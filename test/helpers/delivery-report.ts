@@ -64,7 +64,7 @@ export interface DeliveryReport {
   outOfOrder: number;
   /** Subscriptions that ended with an error. */
   subscriptionErrors: string[];
-  reconnects: { count: number; p50Ms: number | undefined; p99Ms: number | undefined; maxMs: number | undefined };
+  reconnects: ReconnectFigures & { byKind: Record<string, ReconnectFigures> };
   legacy: {
     requests: number;
     answered: number;
@@ -77,6 +77,17 @@ export interface DeliveryReport {
     /** Distinct failure messages, with their counts. */
     failures: Record<string, number>;
   };
+}
+
+export interface ReconnectFigures {
+  count: number;
+  p50Ms: number | undefined;
+  p99Ms: number | undefined;
+  maxMs: number | undefined;
+}
+
+function reconnectFigures(durations: readonly number[]): ReconnectFigures {
+  return { count: durations.length, p50Ms: percentile(durations, 50), p99Ms: percentile(durations, 99), maxMs: percentile(durations, 100) };
 }
 
 /** Nearest-rank percentile of `values`; undefined when there are none. */
@@ -140,10 +151,13 @@ export function deliveryReport(input: {
     outOfOrder,
     subscriptionErrors: subscribers.flatMap(({ name, errors }) => errors.map((error) => `${name}: ${error}`)),
     reconnects: {
-      count: reconnects.length,
-      p50Ms: percentile(reconnects, 50),
-      p99Ms: percentile(reconnects, 99),
-      maxMs: percentile(reconnects, 100),
+      ...reconnectFigures(reconnects),
+      byKind: Object.fromEntries(
+        [...new Set(subscribers.map(({ kind }) => kind))].map((kind) => [
+          kind,
+          reconnectFigures(subscribers.filter((subscriber) => subscriber.kind === kind).flatMap((subscriber) => subscriber.reconnects)),
+        ]),
+      ),
     },
     legacy: {
       requests: legacyRequests.length,

@@ -333,7 +333,11 @@ export async function startLiveLoad(options: LiveLoadOptions): Promise<LiveLoad>
     stopWriting,
     waitForWrites(count, timeoutMs = 30_000) {
       const target = acknowledged() + count;
-      return waitUntil(() => acknowledged() >= target, timeoutMs, () => `${acknowledged()} of ${target} writes acknowledged`);
+      return waitUntil(
+        () => acknowledged() >= target,
+        timeoutMs,
+        () => `${acknowledged()} of ${target} writes acknowledged; ${JSON.stringify(report().writes)}; last: ${JSON.stringify(writes.at(-1))}`,
+      );
     },
     waitUntilDelivered(timeoutMs = 30_000) {
       return waitUntil(

@@ -41,7 +41,17 @@ export interface EventFeedOptions<T> extends FollowOptions<T> {
 export function createEventFeed<T>(stream: EventStream, options: EventFeedOptions<T>): EventFeed<T> {
   const { signal, shutdown, mapError } = options;
   async function* pull() {
-    yield* followEvents(stream, { ...options, signal: AbortSignal.any([signal, shutdown]) });
+    // Plain listeners rather than AbortSignal.any: on Node 20 a signal combined from the WebSocket
+    // subscription's and the shutdown's was seen not to abort with them.
+    const ended = new AbortController();
+    const end = () => ended.abort();
+    for (const source of [signal, shutdown]) source.addEventListener('abort', end, { once: true });
+    if (signal.aborted || shutdown.aborted) end();
+    try {
+      yield* followEvents(stream, { ...options, signal: ended.signal });
+    } finally {
+      for (const source of [signal, shutdown]) source.removeEventListener('abort', end);
+    }
     if (shutdown.aborted) throw new DOMException('The server is shutting down', 'AbortError');
   }
   return {
