@@ -6,7 +6,8 @@
 // same status and JSON body through the same `callTRPCProcedure`, error formatter and transformer,
 // with input parsed lazily as the adapter does (so a refused call never reads its body); anything
 // else (batches, streaming, chunked bodies, other content types, unknown paths, a method the
-// procedure does not take) goes to the adapter unchanged.
+// procedure does not take, `connectionParams` in the URL) goes to the adapter unchanged.
+// test/trpc-differential.test.ts holds both to the same answers.
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { callTRPCProcedure, getErrorShape, getTRPCErrorFromUnknown, transformTRPCResponse, TRPCError, type AnyProcedure } from '@trpc/server';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
@@ -20,6 +21,8 @@ export interface TrpcHttpOptions {
   router: AppRouter;
   createContext(req: IncomingMessage, res: ServerResponse, info: TrpcRequestInfo): Promise<Context>;
   maxBodySize: number;
+  /** Calls per batch; a larger batch is refused whole (tRPC's own `maxBatchSize`). */
+  maxBatchSize: number;
 }
 
 const BASE_PATH = '/trpc/';
@@ -33,6 +36,7 @@ export function createTrpcHttpHandler(options: TrpcHttpOptions): RequestListener
     router,
     basePath: BASE_PATH,
     maxBodySize: options.maxBodySize,
+    maxBatchSize: options.maxBatchSize,
     createContext: ({ req, res, info }) => options.createContext(req, res, info),
   });
   // tRPC types `_def.procedures` as the nested router shape; at run time it is the flat map of
@@ -44,13 +48,14 @@ export function createTrpcHttpHandler(options: TrpcHttpOptions): RequestListener
   function singleCall(req: IncomingMessage): SingleCall | undefined {
     if (req.headers['trpc-accept'] !== undefined) return undefined;
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.searchParams.has('batch')) return undefined;
+    if (url.searchParams.has('batch') || url.searchParams.has('connectionParams')) return undefined;
     const path = procedurePathOf(url.pathname);
     if (path === undefined) return undefined; // malformed escapes: the adapter words the error
     const type = typeOf.get(path);
     if (req.method === 'GET' && type === 'query') {
-      const input = url.searchParams.get('input');
-      return { path, type, readInput: async () => (input === null ? undefined : input) };
+      // An empty `?input=` is no input, as the adapter reads it.
+      const input = url.searchParams.get('input') || undefined;
+      return { path, type, readInput: async () => input };
     }
     const declaredLength = req.headers['content-length'];
     if (req.method === 'POST' && type === 'mutation' && declaredLength !== undefined && isJson(req)) {
