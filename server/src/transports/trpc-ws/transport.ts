@@ -77,12 +77,6 @@ export function createTrpcWsTransport(options: TrpcWsOptions): TrpcWsTransport {
         guard.refuse(ws, message);
         throw new TRPCError({ code: 'UNAUTHORIZED', message, cause: error });
       }
-      if (user.expiresAt !== undefined && user.expiresAt * 1000 <= Date.now()) {
-        // Within the clock tolerance the token still authenticates, but the socket would be closed
-        // for its expiry at once: refused now, so the client backs off instead of retrying at once.
-        guard.refuse(ws, TOKEN_EXPIRED);
-        throw new TRPCError({ code: 'UNAUTHORIZED', message: TOKEN_EXPIRED });
-      }
       const admitted = await guard.admit(ws, user, () => send(ws, expiredFrame));
       if (!admitted) throw new TRPCError({ code: 'FORBIDDEN', message: TOO_MANY_CONNECTIONS });
       return contexts.forConnection(req, 'ws', user);
