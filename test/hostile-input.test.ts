@@ -109,6 +109,7 @@ async function openBareTrpcSocket(baseUrl: string) {
   const socket = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/trpc?connectionParams=1`);
   const errors: { code?: string; message?: string }[] = [];
   socket.on('message', (raw) => {
+    if (raw.toString() === 'PING') return; // tRPC's keep-alive, not an answer
     const frame = JSON.parse(raw.toString()) as { error?: { json?: { message?: string; data?: { code?: string } } } };
     errors.push({ code: frame.error?.json?.data?.code, message: frame.error?.json?.message });
   });
