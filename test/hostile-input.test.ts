@@ -354,13 +354,17 @@ const attacks: Attack[] = [
     },
   },
   {
-    name: 'a tRPC socket that never sends its connectionParams',
+    name: 'a WebSocket that never authenticates (WS_AUTH_TIMEOUT_MS, shared)',
     'trpc-ws': {
       send: async (_, { server }) => {
         const { frames, closed } = await openBareTrpcSocket(server.url);
         return { closed: await closed, errors: frames() };
       },
       expected: { closed: { code: 4001, reason: 'Authentication timeout' }, errors: [{ code: 'UNAUTHORIZED', message: 'Authentication timeout' }] },
+    },
+    legacy: {
+      send: async (_, { server }) => (await openLegacySocket(server.url)).closed,
+      expected: { code: 4002, reason: 'Authentication timeout' },
     },
   },
   {

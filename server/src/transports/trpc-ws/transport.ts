@@ -2,9 +2,9 @@
 // through the `upgrade` event. The token comes in `connectionParams` (`{ token }`): a missing or bad
 // one closes the socket with 4001, a user over the connection limit gets 1008, and the socket closes
 // with 4001 when the token expires; each refusal is preceded by tRPC's error frame for the connection
-// (`id: null`, UNAUTHORIZED), so the standard client backs off before reconnecting. A socket that
-// announces connectionParams and sends none within WS_AUTH_TIMEOUT_MS is refused the same way. The
-// protocol itself is served per socket by connection.ts.
+// (`id: null`: UNAUTHORIZED, or FORBIDDEN over the limit), so the standard client backs off before
+// reconnecting. A socket that announces connectionParams and sends none within WS_AUTH_TIMEOUT_MS is
+// refused the same way. The protocol itself is served per socket by connection.ts.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { getErrorShape, TRPCError } from '@trpc/server';
