@@ -24,6 +24,8 @@ export interface RedisEventStreamOptions {
   maxLength?: number;
   /** Reports reader failures (the reader retries by itself). */
   onError?: (error: unknown) => void;
+  /** Told, for each entry the live reader delivers, how many seconds ago it was added (ids are XADD times). */
+  onLag?: (seconds: number) => void;
 }
 
 /** Opens the stream and positions the live reader at its current end before resolving. */
@@ -54,6 +56,7 @@ export async function createRedisEventStream(redis: Redis, options: RedisEventSt
           | null;
         for (const entry of reply?.[0]?.[1] ?? []) {
           lastId = entry[0];
+          options.onLag?.(Math.max(0, Date.now() - Number(lastId.split('-')[0])) / 1000);
           const decoded = decode(entry);
           if (decoded) for (const listener of listeners) listener(decoded);
         }
