@@ -850,7 +850,7 @@ describe.skipIf(!hasPostgres || !hasRedis)('tRPC stock fidelity (project vs tRPC
     });
     // A case that failed half-way leaves its servers down for the next.
     afterEach(async () => {
-      await Promise.all(Object.values(restartTargets).map(({ server }) => server.start()));
+      await Promise.all(Object.values(restartTargets ?? {}).map(({ server }) => server.start()));
     });
     afterAll(async () => {
       await Promise.all(Object.values(restartTargets ?? {}).map(({ server }) => server[Symbol.asyncDispose]()));
