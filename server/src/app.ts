@@ -33,6 +33,7 @@ import { createSocketGuard } from './transports/socket-guard';
 import { createTrpcHttpHandler, trpcEndpointTemplates } from './transports/trpc-http';
 import { createTrpcWsTransport } from './transports/trpc-ws/transport';
 import { createWebAppHandler, WEB_APP_PATH } from './transports/web-app';
+import { claimReport, INTERNAL_ERROR_MESSAGE } from './trpc/error-policy';
 
 export interface App {
   readonly server: Server;
@@ -88,8 +89,12 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     routes: restRoutes,
     createContext: (req, res) => contexts.forRequest({ req, res, transport: 'rest', token: bearerTokenOf(req) }),
     maxBodySize: config.MAX_REQUEST_BODY_SIZE,
-    onServerError: (error, restRoute) =>
-      logger.error({ err: error.cause ?? error, procedure: restRoute.procedure }, 'REST procedure failed'),
+    // Failures inside the procedure call were logged by the call middleware; this catches the rest.
+    onUnexpectedError: (error, restRoute, res) => {
+      if (!claimReport(error)) return;
+      const correlationId = res.getHeader('X-Correlation-ID');
+      logger.error({ err: error, procedure: restRoute.procedure, correlationId }, 'REST request failed unexpectedly');
+    },
   });
   // Built once at start-up: a route naming a missing procedure or field fails here, not at request time.
   const docs = createDocsHandlers(buildOpenApiDocument(appRouter, restRoutes, [healthRoute, metricsRoute], SERVER_VERSION));
@@ -141,12 +146,11 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     // Started inside a promise so that a handler throwing synchronously is answered 500 too,
     // instead of escaping the request listener and taking the process down.
     new Promise<void>((resolve) => resolve(handler(req, res))).catch((error: unknown) => {
-      logger.error(
-        { err: error, path, correlation_id: res.getHeader('X-Correlation-ID') },
-        'unhandled error in HTTP handler',
-      );
+      if (claimReport(error)) {
+        logger.error({ err: error, path, correlationId: res.getHeader('X-Correlation-ID') }, 'unhandled error in HTTP handler');
+      }
       if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'application/json' });
-      res.end(JSON.stringify({ detail: 'Internal server error' }));
+      res.end(JSON.stringify({ detail: INTERNAL_ERROR_MESSAGE }));
     });
   });
 

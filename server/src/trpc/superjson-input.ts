@@ -11,6 +11,7 @@ import superjson, { type SuperJSONResult } from 'superjson';
 
 export const REFERENCES_INTO_COLLECTIONS_MESSAGE = 'Shared references into Sets or Maps are not accepted';
 export const NOT_SUPERJSON_MESSAGE = 'Input must be superjson: an object with `json` (and `meta`)';
+export const INVALID_SUPERJSON_MESSAGE = 'Input is not valid superjson: its `meta` does not fit its `json`';
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
 
@@ -33,6 +34,12 @@ export function deserializeInput(payload: unknown): unknown {
   if (isObject(meta) && meta.referentialEqualities !== undefined && annotatesCollections(meta.values)) {
     throw new TRPCError({ code: 'BAD_REQUEST', message: REFERENCES_INTO_COLLECTIONS_MESSAGE });
   }
-  // Any object will do: superjson reads its `json` and `meta`, and throws on what it cannot decode.
-  return superjson.deserialize(payload as unknown as SuperJSONResult);
+  try {
+    // Any object will do: superjson reads its `json` and `meta`, and throws on what it cannot decode.
+    return superjson.deserialize(payload as unknown as SuperJSONResult);
+  } catch (cause) {
+    // Annotations it cannot follow (a string where a tree belongs recurses until the stack runs out):
+    // the client's mistake, worded by us, not superjson's internals ("Maximum call stack size exceeded").
+    throw new TRPCError({ code: 'BAD_REQUEST', message: INVALID_SUPERJSON_MESSAGE, cause });
+  }
 }
