@@ -6,7 +6,7 @@
 // Why not @trpc/server's `applyWSSHandler`: it runs every subscription as its own async loop that
 // races each `next()` against an abort promise, which made fanning an event out to thousands of
 // subscribers several times slower than writing the frame to each socket (bench W4). Here an event
-// feed (state/event-feed.ts) is attached to the socket and pushes prepared frames with plain calls;
+// feed (trpc/event-feed.ts) is attached to the socket and pushes prepared frames with plain calls;
 // any other async iterable is still iterated. Each call also gets its own context, so its log line
 // and audit row carry their own correlation id.
 import { callTRPCProcedure, getErrorShape, getTRPCErrorFromUnknown, TRPCError, type AnyTRPCRouter, type ProcedureType } from '@trpc/server';
@@ -14,8 +14,8 @@ import { parseConnectionParamsFromUnknown } from '@trpc/server/http';
 import { parseTRPCMessage, type TRPCClientOutgoingMessage, type TRPCResponseMessage } from '@trpc/server/rpc';
 import type { RawData, WebSocket } from 'ws';
 import type { ConnectionMetrics } from '../../observability/transport-metrics';
-import { isEventFeed } from '../../state/event-feed';
 import type { Context } from '../../trpc/context';
+import { isEventFeed } from '../../trpc/event-feed';
 import type { FrameEncoder, RequestId } from './frames';
 
 /** Authenticates and admits the connection from its connectionParams; returns the per-call context factory. */
