@@ -33,7 +33,7 @@ import { createSocketGuard } from './transports/socket-guard';
 import { createTrpcHttpHandler, trpcEndpointTemplates } from './transports/trpc-http';
 import { createTrpcWsTransport } from './transports/trpc-ws/transport';
 import { createWebAppHandler, WEB_APP_PATH } from './transports/web-app';
-import { claimReport, INTERNAL_ERROR_MESSAGE } from './trpc/error-policy';
+import { claimReport, INTERNAL_ERROR_MESSAGE, publicErrorOf } from './trpc/error-policy';
 
 export interface App {
   readonly server: Server;
@@ -64,6 +64,12 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     createContext: (req, res, info) =>
       contexts.forRequest({ req, res, transport: info.type === 'subscription' ? 'sse' : 'http', token: bearerTokenOf(req, info) }),
     maxBodySize: config.MAX_REQUEST_BODY_SIZE,
+    // Failures inside a procedure call were logged by the call middleware; this catches the rest
+    // (an SSE stream failing after its call returned, a context that could not be built).
+    onError: (error, ctx) => {
+      if (!publicErrorOf(error).unexpected || !claimReport(error)) return;
+      logger.error({ err: error, correlationId: ctx?.request.correlationId, transport: ctx?.request.transport }, 'tRPC request failed unexpectedly');
+    },
   });
   const trpcWsMetrics = connectionMetrics(metrics, 'ws');
   const trpcWs = createTrpcWsTransport({

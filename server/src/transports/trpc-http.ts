@@ -20,6 +20,8 @@ export interface TrpcHttpOptions {
   router: AppRouter;
   createContext(req: IncomingMessage, res: ServerResponse, info: TrpcRequestInfo): Promise<Context>;
   maxBodySize: number;
+  /** Every error tRPC's adapter answers (before a call, in a call, in an SSE stream), for logging. */
+  onError(error: TRPCError, ctx: Context | undefined): void;
 }
 
 const BASE_PATH = '/trpc/';
@@ -34,6 +36,7 @@ export function createTrpcHttpHandler(options: TrpcHttpOptions): RequestListener
     basePath: BASE_PATH,
     maxBodySize: options.maxBodySize,
     createContext: ({ req, res, info }) => options.createContext(req, res, info),
+    onError: ({ error, ctx }) => options.onError(error, ctx),
   });
   // tRPC types `_def.procedures` as the nested router shape; at run time it is the flat map of
   // dotted paths to procedures.
