@@ -2,6 +2,7 @@
 // WebSocket protocol, the embedded issuer's endpoints, docs, health and metrics.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { TRPCError } from '@trpc/server';
 import type { Config } from './config';
 import type { Database } from './db/database';
 import { EndpointTemplates } from './observability/endpoint-templates';
@@ -33,6 +34,7 @@ import { createSocketGuard } from './transports/socket-guard';
 import { createTrpcHttpHandler, trpcEndpointTemplates } from './transports/trpc-http';
 import { createTrpcWsTransport } from './transports/trpc-ws/transport';
 import { createWebAppHandler, WEB_APP_PATH } from './transports/web-app';
+import type { Context } from './trpc/context';
 import { claimReport, INTERNAL_ERROR_MESSAGE, publicErrorOf } from './trpc/error-policy';
 
 export interface App {
@@ -59,17 +61,19 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
   const { services, database, redis, metrics, connections } = resources;
   const contexts = createContextFactory(services, config.TRUSTED_PROXIES);
 
+  // Failures inside a procedure call were logged by the call middleware; this catches the rest (a
+  // subscription failing after its call returned, a context or session that could not be built).
+  const logUnexpectedTrpcError = (error: TRPCError, ctx: Context | undefined) => {
+    if (!publicErrorOf(error).unexpected || !claimReport(error)) return;
+    const { correlationId, transport } = ctx?.request ?? {};
+    logger.error({ err: error, correlationId, transport }, 'tRPC request failed unexpectedly');
+  };
   const trpc = createTrpcHttpHandler({
     router: appRouter,
     createContext: (req, res, info) =>
       contexts.forRequest({ req, res, transport: info.type === 'subscription' ? 'sse' : 'http', token: bearerTokenOf(req, info) }),
     maxBodySize: config.MAX_REQUEST_BODY_SIZE,
-    // Failures inside a procedure call were logged by the call middleware; this catches the rest
-    // (an SSE stream failing after its call returned, a context that could not be built).
-    onError: (error, ctx) => {
-      if (!publicErrorOf(error).unexpected || !claimReport(error)) return;
-      logger.error({ err: error, correlationId: ctx?.request.correlationId, transport: ctx?.request.transport }, 'tRPC request failed unexpectedly');
-    },
+    onError: logUnexpectedTrpcError,
   });
   const trpcWsMetrics = connectionMetrics(metrics, 'ws');
   const trpcWs = createTrpcWsTransport({
@@ -79,6 +83,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     guard: createSocketGuard({ registry: connections, metrics: trpcWsMetrics, logger }),
     metrics: trpcWsMetrics,
     maxPayload: config.WS_MAX_PAYLOAD,
+    onError: logUnexpectedTrpcError,
   });
   const legacyMetrics = connectionMetrics(metrics, 'legacy');
   const legacy = createLegacyTransport({

@@ -29,6 +29,8 @@ export interface ConnectionOptions {
   openSession: OpenSession;
   /** Whether the client announced a connectionParams message (`?connectionParams=1`). */
   expectsConnectionParams: boolean;
+  /** Sees every error answered, for logging. */
+  onError?(error: TRPCError, ctx: Context | undefined): void;
 }
 
 /** What the transport's keep-alive sweep needs to know about a connection. */
@@ -69,6 +71,7 @@ export function serveConnection(ws: WebSocket, options: ConnectionOptions): Conn
     call: { type: ProcedureType | 'unknown'; path: string | undefined; input: unknown; ctx: Context | undefined },
   ) {
     const error = getTRPCErrorFromUnknown(cause);
+    options.onError?.(error, call.ctx);
     respond({ id, jsonrpc, error: getErrorShape({ config, error, ...call }) });
   }
   const respondParseError = (cause: unknown, message?: string) =>

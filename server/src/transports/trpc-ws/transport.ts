@@ -10,6 +10,7 @@ import { AuthError } from '../../auth/errors';
 import type { AuthService } from '../../auth/auth-service';
 import type { ConnectionMetrics } from '../../observability/transport-metrics';
 import type { AppRouter } from '../../routers';
+import type { Context } from '../../trpc/context';
 import type { ContextFactory } from '../context-factory';
 import { CloseCode, cutOffSlowReaders, leaveFrameErrorsToWs, TOO_MANY_CONNECTIONS, type SocketGuard } from '../socket-guard';
 import { serveConnection, type ConnectionActivity, type OpenSession } from './connection';
@@ -23,6 +24,8 @@ export interface TrpcWsOptions {
   guard: SocketGuard;
   metrics: ConnectionMetrics;
   maxPayload: number;
+  /** Every error the sockets answer (before a call, in a call, in a subscription), for logging. */
+  onError(error: TRPCError, ctx: Context | undefined): void;
 }
 
 export interface TrpcWsTransport {
@@ -65,7 +68,7 @@ export function createTrpcWsTransport(options: TrpcWsOptions): TrpcWsTransport {
 
   wss.on('connection', (ws: WebSocket, req: IncomingMessage) => {
     const expectsConnectionParams = new URL(req.url ?? '/', 'http://localhost').searchParams.get('connectionParams') === '1';
-    connections.set(ws, serveConnection(ws, { router, frames, metrics, openSession: openSessionFor(ws, req), expectsConnectionParams }));
+    connections.set(ws, serveConnection(ws, { router, frames, metrics, openSession: openSessionFor(ws, req), expectsConnectionParams, onError: options.onError }));
     ws.once('close', () => connections.delete(ws));
     leaveFrameErrorsToWs(ws);
   });
