@@ -2,9 +2,9 @@
 // own log file and its inspector on a local port: the project's production bundle
 // (`server/dist/main.js`, what users run) and the baseline, bundled the same way by esbuild so
 // neither pays for a TypeScript loader.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { openSync, readFileSync } from 'node:fs';
+import { mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { build } from 'esbuild';
@@ -44,6 +44,34 @@ export async function buildBaseline(outDir: string): Promise<string> {
     target: 'node20',
     packages: 'external',
     logLevel: 'warning',
+  });
+  return outfile;
+}
+
+/**
+ * Builds the project's server as of git revision `rev` into `outDir/reference` (BENCH_REFERENCE):
+ * its `server/`, `shared/`, `drizzle/` and `tsconfig.base.json` extracted from git and bundled like the production build,
+ * with npm packages resolved from this checkout's node_modules (so a revision with other
+ * dependencies is measured with today's). Returns the bundle's entry.
+ */
+export async function buildReference(rev: string, outDir: string): Promise<string> {
+  const dir = join(outDir, 'reference');
+  mkdirSync(dir, { recursive: true });
+  const archive = execFileSync('git', ['archive', '--format=tar', rev, 'server', 'shared', 'drizzle', 'tsconfig.base.json'], { cwd: ROOT, maxBuffer: 1 << 28 });
+  execFileSync('tar', ['-x', '-C', dir], { input: archive });
+  const outfile = join(dir, 'server/dist/main.js');
+  await build({
+    entryPoints: [join(dir, 'server/src/main.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    sourcemap: true,
+    logLevel: 'warning',
+    // The revision's own shared source, inlined as the production build inlines it.
+    plugins: [{ name: 'reference-shared', setup: (b) => b.onResolve({ filter: /^@authors\/shared$/ }, () => ({ path: join(dir, 'shared/src/index.ts') })) }],
   });
   return outfile;
 }
