@@ -16,8 +16,6 @@ export const SATURATED = 0.9;
 export interface ClosedLoopRun {
   result: LoadResult;
   cpu: CpuUsage;
-  /** Instructions the server executed in the window (BENCH_CALLGRIND). */
-  instructions?: number;
 }
 
 /** Ratio targets (project / baseline) of a workload, from the issue. */

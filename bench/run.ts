@@ -32,7 +32,6 @@ import {
   type Targets,
 } from './report';
 import { seedAuthors } from './seed';
-import { median } from './stats';
 import { buildBaseline, buildReference, PROJECT_ENTRY, startServer, type BenchServer, type ServerName } from './servers';
 
 const env = (name: string, fallback: string) => process.env[name] ?? fallback;
@@ -49,8 +48,6 @@ const settings = {
   cpuProfile: process.env.BENCH_CPU_PROF === '1',
   /** A git revision of the project measured in the baseline's place (A/B of a change); RESULTS.md is left alone. */
   reference: process.env.BENCH_REFERENCE,
-  /** Servers run under callgrind; each window also counts their instructions per request. */
-  callgrind: process.env.BENCH_CALLGRIND === '1',
 };
 const SEARCH = 'john';
 const USER = 'bench';
@@ -108,7 +105,7 @@ try {
     WS_MESSAGE_RATE_LIMIT: '1000000000',
     WS_MAX_CONNECTIONS_PER_USER: '100000',
   };
-  const project = await startServer({ name: 'project', entry: PROJECT_ENTRY, outDir, env: projectEnv, callgrind: settings.callgrind });
+  const project = await startServer({ name: 'project', entry: PROJECT_ENTRY, outDir, env: projectEnv });
   servers.push(project);
   const token = await login(project.url, password);
   // With BENCH_REFERENCE the baseline's slot holds the project as of that revision, run as the
@@ -118,7 +115,6 @@ try {
         name: 'baseline',
         entry: await buildReference(settings.reference, outDir),
         outDir,
-        callgrind: settings.callgrind,
         // Its embedded issuer must be the project's, or it refuses the project's tokens.
         env: { ...projectEnv, DATABASE_URL: databaseUrlOf('baseline'), REDIS_KEY_PREFIX: `${redisPrefix}baseline:`, PUBLIC_URL: new URL(String(decodeJwt(token).iss)).origin },
       })
@@ -126,7 +122,6 @@ try {
         name: 'baseline',
         entry: await buildBaseline(outDir),
         outDir,
-        callgrind: settings.callgrind,
         env: {
           DATABASE_URL: databaseUrlOf('baseline'),
           REDIS_URL,
@@ -177,15 +172,7 @@ try {
   writeFileSync(join(outDir, 'measurements.json'), JSON.stringify({ settings, closed, fanOut }, null, 1));
   console.log(`\n${block}\n`);
   if (settings.cpuProfile) log(`profiling run: RESULTS.md left alone (the profiler slows the project); profiles in ${outDir}`);
-  else if (settings.reference || settings.callgrind) {
-    log(`${settings.callgrind ? 'callgrind' : 'reference'} run: RESULTS.md left alone; every round in ${outDir}/rounds.md`);
-  }
-  if (settings.callgrind) {
-    for (const { workload, runs } of closed) {
-      const perRequest = (name: ServerName) => median(runs[name].map((run) => run.instructions! / run.result.ok));
-      log(`${workload}: instructions per request (median) project ${perRequest('project').toFixed(0)}, baseline ${perRequest('baseline').toFixed(0)}, ratio ${(perRequest('project') / perRequest('baseline')).toFixed(3)}`);
-    }
-  }
+  else if (settings.reference) log(`reference run: RESULTS.md left alone; every round in ${outDir}/rounds.md`);
   else {
     writeResults(join(ROOT, 'bench', 'RESULTS.md'), block);
     log(`written to bench/RESULTS.md; logs and every round in ${outDir}`);
@@ -267,21 +254,18 @@ async function measure(pair: Record<ServerName, BenchServer>, requests: { token:
     const processes = await watched(server);
     let window: ReturnType<typeof startCpuWindow> | undefined;
     let cpu: ClosedLoopRun['cpu'] | undefined;
-    let instructions: number | undefined;
     const result = await spec.run(server, seconds, async (phase) => {
       if (phase === 'start') {
         await profiler?.startProfile(1000);
-        await server.countInstructions?.('start');
         window = startCpuWindow(processes, [SERVER_CORE, LOAD_CORE]);
       } else {
         cpu = window!.end();
-        instructions = await server.countInstructions?.('end');
         if (profiler) writeFileSync(join(outDir, `${profileAs}.cpuprofile`), JSON.stringify(await profiler.stopProfile()));
       }
     });
     profiler?.close();
     await server.waitForIdle();
-    return { result, cpu: cpu!, ...(instructions === undefined ? {} : { instructions }) };
+    return { result, cpu: cpu! };
   };
 
   log('warm-up');
@@ -299,8 +283,7 @@ async function measure(pair: Record<ServerName, BenchServer>, requests: { token:
           `round ${round + 1} ${spec.workload} ${name}: ${run.result.perSecond.toFixed(0)}/s p99 ${run.result.p99.toFixed(1)} ms, ` +
             `busy ${(busy * 100).toFixed(0)} % (core ${(run.cpu.coreBusy[SERVER_CORE]! * 100).toFixed(0)} %, load core ${(run.cpu.coreBusy[LOAD_CORE]! * 100).toFixed(0)} %), ` +
             `${((run.cpu.processSeconds[name]! * 1e6) / run.result.ok).toFixed(0)} µs/req (PostgreSQL ${((run.cpu.processSeconds.postgres! * 1e6) / run.result.ok).toFixed(0)}, ` +
-            `load generator ${((run.result.clientCpuSeconds * 1e6) / run.result.ok).toFixed(0)}), errors ${run.result.errors}` +
-            (run.instructions === undefined ? '' : `, ${Math.round(run.instructions / run.result.ok).toLocaleString('en-US')} instructions/req`),
+            `load generator ${((run.result.clientCpuSeconds * 1e6) / run.result.ok).toFixed(0)}), errors ${run.result.errors}`,
         );
       }
     }

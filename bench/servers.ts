@@ -4,7 +4,7 @@
 // neither pays for a TypeScript loader.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { build } from 'esbuild';
@@ -27,11 +27,6 @@ export interface BenchServer {
    */
   waitForIdle(): Promise<void>;
   stop(): Promise<void>;
-  /**
-   * With `callgrind`: starts counting the server's instructions now (`start`), or stops and returns
-   * how many it executed since (`end`).
-   */
-  countInstructions?(phase: 'start' | 'end'): Promise<number | undefined>;
 }
 
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -81,8 +76,8 @@ export async function buildReference(rev: string, outDir: string): Promise<strin
   return outfile;
 }
 
-async function waitForHealth(url: string, child: ChildProcess, logFile: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+async function waitForHealth(url: string, child: ChildProcess, logFile: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}; see ${logFile}`);
     const status = await fetch(`${url}/health`).then((res) => res.status, () => 0);
@@ -92,29 +87,18 @@ async function waitForHealth(url: string, child: ChildProcess, logFile: string, 
   throw new Error(`server did not become healthy; see ${logFile}`);
 }
 
-export async function startServer(options: {
-  name: ServerName;
-  entry: string;
-  env: Record<string, string>;
-  outDir: string;
-  /** Run under valgrind's callgrind, instrumented only while countInstructions() counts (BENCH_CALLGRIND). */
-  callgrind?: boolean;
-}): Promise<BenchServer> {
+export async function startServer(options: { name: ServerName; entry: string; env: Record<string, string>; outDir: string }): Promise<BenchServer> {
   const port = await freePort();
   const logFile = join(options.outDir, `${options.name}.log`);
   const log = openSync(logFile, 'a');
-  const callgrindOut = join(options.outDir, `${options.name}.callgrind`);
-  const valgrind = options.callgrind ? ['valgrind', '--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${callgrindOut}.%p`] : [];
-  // taskset execs valgrind or node, valgrind runs node in its own process: the child's pid is the server's.
-  const child = spawn('taskset', ['-c', String(SERVER_CORE), ...valgrind, process.execPath, '--inspect=127.0.0.1:0', options.entry], {
+  // taskset execs node: the child's pid is the server's.
+  const child = spawn('taskset', ['-c', String(SERVER_CORE), process.execPath, '--inspect=127.0.0.1:0', options.entry], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, ...VGDB_NAMES, PORT: String(port), ...options.env },
+    env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: String(port), ...options.env },
     stdio: ['ignore', log, log],
   });
   const url = `http://127.0.0.1:${port}`;
-  let dumps = 0;
-  // Under valgrind the server starts some 20 times slower.
-  await waitForHealth(url, child, logFile, options.callgrind ? 600_000 : 60_000);
+  await waitForHealth(url, child, logFile);
   const cores = allowedCores(child.pid!);
   if (cores !== String(SERVER_CORE)) throw new Error(`${options.name} runs on cores ${cores}, not ${SERVER_CORE}`);
   // The log file is appended to across runs: the last announcement is this process's.
@@ -126,9 +110,6 @@ export async function startServer(options: {
     pid: child.pid!,
     inspect: () => connectInspector(inspectorUrl),
     waitForIdle: () => waitForIdle(child.pid!),
-    ...(options.callgrind
-      ? { countInstructions: (phase) => countInstructions(child.pid!, `${callgrindOut}.${child.pid!}`, phase, phase === 'end' ? ++dumps : dumps) }
-      : {}),
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
@@ -151,36 +132,5 @@ async function waitForIdle(pid: number, timeoutMs = 60_000): Promise<void> {
     const now = processCpuSeconds(pid);
     if (now - before <= IDLE_CPU_SECONDS) return;
     before = now;
-  }
-}
-
-/**
- * valgrind and vgdb name their control pipes after LOGNAME and HOST, which must be the same on both
- * sides; HOST is also the server's listen address.
- */
-const VGDB_NAMES = { LOGNAME: 'bench', HOST: '127.0.0.1' };
-
-/**
- * Switches callgrind's instrumentation of `pid` on (counters zeroed), or off, returning the count
- * since from its `dump`-th dump.
- */
-async function countInstructions(pid: number, outFile: string, phase: 'start' | 'end', dump: number): Promise<number | undefined> {
-  const control = (option: string) =>
-    execFileSync('callgrind_control', [option, String(pid)], { env: { ...process.env, ...VGDB_NAMES }, stdio: 'ignore' });
-  if (phase === 'start') {
-    control('--instr=on');
-    control('--zero');
-    return undefined;
-  }
-  control('--instr=off');
-  control('--dump');
-  // Each dump is written as <out>.<n>, numbered from 1 in the order of dumps; its totals line comes last.
-  const file = `${outFile}.${dump}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const totals = existsSync(file) ? /^totals: (\d+)/m.exec(readFileSync(file, 'utf8')) : null;
-    if (totals) return Number(totals[1]);
-    if (Date.now() > deadline) throw new Error(`no totals in ${file}`);
-    await sleep(100);
   }
 }
