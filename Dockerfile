@@ -1,4 +1,4 @@
-# The app image: build the server bundle (and the client package) in one stage, run it in a slim one
+# The app image: build the server bundle (the client package and the web app) in one stage, run it in a slim one
 # with production dependencies only, as the unprivileged `node` user.
 #   docker build -t authors-rpc .
 #   docker run -p 8000:8000 -e DATABASE_URL=… -e REDIS_URL=… authors-rpc
@@ -30,6 +30,8 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 # The bundle walks up from server/dist/ to find drizzle/ (migrations, applied at start-up).
 COPY drizzle drizzle
 COPY --from=build /app/server/dist server/dist
+# The browser app at /app, found by walking up from the bundle like drizzle/.
+COPY --from=build /app/client/examples/web/dist client/examples/web/dist
 USER node
 EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \

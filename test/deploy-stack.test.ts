@@ -109,11 +109,16 @@ describe('compose stack', () => {
     expect(['/webhook', '/trpcx', '/authors', '/health'].filter((path) => wsLocation.test(path))).toEqual([]);
   });
 
-  it('has Prometheus scrape each instance directly', () => {
+  it('has Prometheus scrape each instance directly and load the alerting rules', async () => {
     const prometheus = parse(read('deploy/prometheus.yml'));
     expect(prometheus.scrape_configs).toEqual([
       { job_name: 'authors-rpc', metrics_path: '/metrics', static_configs: [{ targets: ['app1:8000', 'app2:8000'] }] },
     ]);
+    expect(prometheus.rule_files).toEqual(['prometheus-rules.yml']);
+    const config = await composeConfig();
+    expect(config?.services.prometheus?.volumes ?? []).toContainEqual(
+      expect.stringMatching(/deploy\/prometheus-rules\.yml:\/etc\/prometheus\/prometheus-rules\.yml:ro$/),
+    );
   });
 
   it('builds the image with the production build and runs it as a non-root user', () => {
@@ -122,6 +127,8 @@ describe('compose stack', () => {
     expect(scripts['start:prod']).toBe('node server/dist/main.js');
     expect(dockerfile).toContain('RUN npm ci --no-audit --no-fund\n');
     expect(dockerfile).toContain('RUN npm run build\n');
+    expect(scripts.build).toMatch(/&& npm run build:web$/);
+    expect(dockerfile).toContain('COPY --from=build /app/client/examples/web/dist client/examples/web/dist\n');
     expect(dockerfile).toMatch(/ENV NODE_ENV=production/);
     expect(dockerfile).toContain('\nUSER node\n');
     expect(dockerfile).toContain('CMD ["node", "server/dist/main.js"]');

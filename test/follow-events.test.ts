@@ -6,6 +6,7 @@ import { followEvents, followEventsInto } from '../server/src/state/follow-event
 import { createMemoryEventStream } from '../server/src/state/memory-event-stream';
 
 const broadcast = (message: string) => ({ type: 'broadcast' as const, message, from: 'admin' });
+const entry = (n: number): StreamEvent => ({ id: `${n}-0`, event: broadcast(`m${n}`) });
 
 describe('followEvents', () => {
   it('replays after lastEventId, then live, yielding only what select returns', async () => {
@@ -49,7 +50,6 @@ describe('followEvents', () => {
       listen: (listener) => ((live = listener), () => (live = () => {})),
       readAfter: () => new Promise((resolve) => (answerReplay = resolve)),
     };
-    const entry = (n: number): StreamEvent => ({ id: `${n}-0`, event: broadcast(`m${n}`) });
     const delivered: string[] = [];
     const stop = followEventsInto(stream, { lastEventId: '1-0', select: ({ id }) => id }, {
       next: (id) => delivered.push(id),
@@ -65,5 +65,27 @@ describe('followEvents', () => {
     stop();
     live(entry(6));
     expect(delivered).toHaveLength(4);
+  });
+
+  it('drops live events the replay already delivered when the live reader lags behind the stream', async () => {
+    // Each instance reads the stream once and fans out (redis-event-stream.ts): its reader can still
+    // be behind events the replay read straight from the stream. Those arrive live after the switch.
+    let live: EventListener = () => {};
+    const stream: EventStream = {
+      ...createMemoryEventStream(),
+      listen: (listener) => ((live = listener), () => (live = () => {})),
+      readAfter: async () => [entry(2), entry(3)],
+    };
+    const delivered: string[] = [];
+    followEventsInto(stream, { lastEventId: '1-0', select: ({ id }) => id }, {
+      next: (id) => delivered.push(id),
+      error: (error) => delivered.push(`error ${String(error)}`),
+    });
+    await vi.waitFor(() => expect(delivered).toEqual(['2-0', '3-0']));
+    live(entry(2));
+    live(entry(3));
+    live(entry(4));
+    live(entry(5));
+    expect(delivered).toEqual(['2-0', '3-0', '4-0', '5-0']);
   });
 });

@@ -17,6 +17,9 @@ const DESIGN_METRICS: Record<string, { type: string; labels: string[] }> = {
   ws_messages_received_total: { type: 'counter', labels: ['transport'] },
   ws_messages_sent_total: { type: 'counter', labels: ['transport'] },
   rate_limit_hits_total: { type: 'counter', labels: ['limit_type'] },
+  // Beyond DESIGN §9, for deploy/prometheus-rules.yml: limiter store failures and event delivery lag.
+  rate_limit_store_failures_total: { type: 'counter', labels: ['limit_type', 'outcome'] },
+  event_stream_lag_seconds: { type: 'histogram', labels: [] },
   audit_logs_total: { type: 'counter', labels: ['outcome'] },
   // Labelled since the audit guarantees (kind: call | refusal, reason: queue_full | database | shutdown).
   audit_logs_dropped_total: { type: 'counter', labels: ['kind', 'reason'] },

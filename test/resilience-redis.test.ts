@@ -6,6 +6,7 @@ import type { AuthorEvent } from '@authors/shared';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestDatabase, hasPostgres, hasRedis, REDIS_URL, uniqueRedisPrefix } from './helpers/services';
 import { startTestServer, type TestServer } from './helpers/server';
+import { scrape, valueOf } from './helpers/prometheus';
 import { collect } from './helpers/subscriptions';
 import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy';
 
@@ -81,6 +82,12 @@ describe.skipIf(!hasPostgres || !hasRedis)('Redis cut and recovery', () => {
     const duringCut = await open.client(tokens.get(open)).authors.create.mutate({ name: 'During the cut' });
     expect(duringCut.name).toBe('During the cut');
 
+    // Each decision the store could not make is counted, for the RateLimiterFailingOpen alert.
+    const storeFailures = async (server: TestServer, outcome: string) =>
+      valueOf(await scrape(server.url), 'rate_limit_store_failures_total', { limit_type: 'per_user', outcome });
+    expect(await storeFailures(open, 'fail_open')).toBe(2); // the list and the create
+    expect(await storeFailures(closed, 'fail_closed')).toBe(1);
+
     proxy.restore();
     for (const server of [open, closed]) {
       await vi.waitFor(async () => expect((await health(server)).status).toBe(200), recovered);
@@ -105,5 +112,9 @@ describe.skipIf(!hasPostgres || !hasRedis)('Redis cut and recovery', () => {
       'created:After the cut',
     ]);
     expect(feed.errors).toEqual([]);
+    // Each instance's stream reader delivered (and timed, for the EventStreamLagging alert) both events.
+    for (const server of [open, closed]) {
+      expect(valueOf(await scrape(server.url), 'event_stream_lag_seconds_count')).toBe(2);
+    }
   });
 });

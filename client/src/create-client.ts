@@ -1,10 +1,10 @@
 // createClient: one call gives a tRPC client with full inference over the server's router.
-// Queries and mutations go over HTTP (batched, streamed); subscriptions over WebSocket (default) or
+// Queries and mutations go over HTTP (batched); subscriptions over WebSocket (default) or
 // Server-Sent Events, and resume from their last event id after a reconnect.
 import {
   createTRPCClient,
   createWSClient,
-  httpBatchStreamLink,
+  httpBatchLink,
   httpSubscriptionLink,
   splitLink,
   wsLink,
@@ -58,12 +58,22 @@ export function createClient(options: ClientOptions): AuthorsClient {
     return token ? { token } : {};
   };
 
+  // An EventSource reconnects to the URL it was opened with, whose connectionParams hold the token of
+  // that moment. The `eventsource` package (Node) fetches through this on every (re)connect, so each
+  // carries a fresh token in the header, which the server prefers; a browser's EventSource ignores it.
+  const fetchWithFreshToken = async (url: string | URL, init?: RequestInit): Promise<Response> => {
+    const token = await getToken();
+    const headers = { ...(init?.headers as Record<string, string> | undefined), ...(token ? { Authorization: `Bearer ${token}` } : {}) };
+    return fetch(url, { ...init, headers });
+  };
+
   const subscriptionLink = (): TRPCLink<AppRouter> => {
     if (options.subscriptions === 'sse') {
       return httpSubscriptionLink({
         url: `${base}/trpc`,
         transformer: superjson,
         connectionParams,
+        eventSourceOptions: { fetch: fetchWithFreshToken } as EventSourceInit,
         ...(options.EventSource ? { EventSource: options.EventSource } : {}),
       });
     }
@@ -83,7 +93,9 @@ export function createClient(options: ClientOptions): AuthorsClient {
       splitLink({
         condition: (op) => op.type === 'subscription',
         true: lazyLink(subscriptionLink),
-        false: httpBatchStreamLink({
+        // Not httpBatchStreamLink: a batch of one call (the usual case) then takes the server's
+        // single-call path, and each answer carries its HTTP status and rate-limit headers.
+        false: httpBatchLink({
           url: `${base}/trpc`,
           transformer: superjson,
           async headers() {

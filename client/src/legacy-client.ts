@@ -86,7 +86,9 @@ export class LegacyClient {
   async request<P extends PkgID>(pkgId: P, data?: LegacyRequestData[P]): Promise<LegacyResult<P>> {
     await (this.ready ?? this.open());
     const socket = this.socket;
-    if (!socket) throw new LegacyConnectionError(1006, 'not connected');
+    // The socket may have closed since `ready` resolved (its reconnect has begun): fail now rather
+    // than send into a closed socket and wait out the timeout.
+    if (!socket || socket.readyState !== socket.OPEN) throw new LegacyConnectionError(1006, 'not connected');
     const reqId = globalThis.crypto.randomUUID();
     return new Promise<LegacyResult<P>>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -143,6 +145,9 @@ export class LegacyClient {
         }
         this.dispatch(frame as LegacyResponse);
       };
+      // The close event that follows carries the failure; with `ws` an 'error' nobody listens to
+      // would be thrown (a reconnect to a server that is down would crash the process).
+      socket.onerror = () => {};
       socket.onclose = (event: CloseEvent) => {
         const error = new LegacyConnectionError(event.code, event.reason);
         if (!authenticated) reject(error);

@@ -32,7 +32,7 @@ export interface Resources {
   embeddedIssuer: EmbeddedIssuerInfo | undefined;
   /** With PORT=0 the issuer URL (`iss`) depends on the port bound by listen(). */
   setBoundPort(port: number): void;
-  /** Ends every open subscription (shutdown has begun). */
+  /** Interrupts every open subscription feed (shutdown has begun): see `EventFeedOptions.shutdown`. */
   beginShutdown(): void;
   /** Writes the queued audit rows, then releases state, database and Redis. */
   close(timeoutMs: number): Promise<void>;
@@ -73,6 +73,7 @@ export async function openResources(config: Config, logger: Logger): Promise<Res
   const events: EventStream = redis
     ? await createRedisEventStream(redis, {
         onError: (error) => logger.warn({ err: error }, 'event stream reader error; retrying'),
+        onLag: (seconds) => metrics.eventStreamLag.observe(seconds),
       })
     : createMemoryEventStream();
   const shutdown = new AbortController();
@@ -84,7 +85,10 @@ export async function openResources(config: Config, logger: Logger): Promise<Res
     rateLimits: createRateLimitGuard({
       limiter: createRateLimiter(redis),
       config,
-      observer: (type, outcome) => outcome === 'limited' && recordRateLimitHit(type),
+      observer: (type, outcome) => {
+        if (outcome === 'limited') recordRateLimitHit(type);
+        else if (outcome !== 'allowed') metrics.rateLimitStoreFailures.inc({ limit_type: type, outcome });
+      },
     }),
     events,
     shutdownSignal: shutdown.signal,

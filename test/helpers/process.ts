@@ -4,7 +4,6 @@
 // signal, production and quick-start tests.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -118,13 +117,7 @@ export async function runServerToExit(
 }
 
 /** A TCP port free right now, for a process that must know its URL before it starts (PUBLIC_URL). */
-export async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
+export { freePort } from '../../deploy/local/processes';
 
 /** Logs in over HTTP (`POST /login`) — for servers in other processes — and returns the access token. */
 export async function accessTokenFor(url: string, username: string, password = username): Promise<string> {

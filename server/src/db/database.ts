@@ -1,9 +1,7 @@
 // Opens the database: postgres.js when DATABASE_URL is set, an in-process PGlite otherwise.
 // Both are wrapped in the same drizzle API, so repositories never know which one they run on;
 // `readRows` is the one driver-level door, for a hot read that maps its rows itself.
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { DrizzleQueryError, sql } from 'drizzle-orm';
@@ -14,6 +12,7 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import type { Config } from '../config';
+import { findUp } from '../find-up';
 import * as schema from './schema';
 
 export type AppDatabase = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -99,14 +98,9 @@ async function queryError<T>(statement: Statement, run: () => Promise<T>): Promi
   }
 }
 
-/** `drizzle/` sits at the repository root; walk up from this file (source or built bundle) to find it. */
+/** `drizzle/` sits at the repository root, above this file (source or built bundle). */
 function findMigrationsFolder(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = join(dir, 'drizzle');
-    if (existsSync(join(candidate, 'meta', '_journal.json'))) return candidate;
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('Cannot find the drizzle/ migrations folder');
-    dir = parent;
-  }
+  const folder = findUp(import.meta.url, 'drizzle', join('meta', '_journal.json'));
+  if (!folder) throw new Error('Cannot find the drizzle/ migrations folder');
+  return folder;
 }

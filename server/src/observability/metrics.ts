@@ -30,11 +30,13 @@ export interface Metrics {
   readonly wsMessagesReceived: Counter<'transport'>;
   readonly wsMessagesSent: Counter<'transport'>;
   readonly rateLimitHits: Counter<'limit_type'>;
+  readonly rateLimitStoreFailures: Counter<'limit_type' | 'outcome'>;
   readonly auditLogs: Counter<'outcome'>;
   readonly auditLogsDropped: Counter<'kind' | 'reason'>;
   readonly auditQueueSize: Gauge;
   readonly auditQueueBytes: Gauge;
   readonly dbQueryDuration: Histogram<'operation'>;
+  readonly eventStreamLag: Histogram;
   readonly appErrors: Counter<'error_type' | 'transport'>;
   readonly appInfo: Gauge<'version'>;
 }
@@ -102,6 +104,12 @@ export function createMetrics(version: string): Metrics {
       labelNames: ['limit_type'],
       registers,
     }),
+    rateLimitStoreFailures: new Counter({
+      name: 'rate_limit_store_failures_total',
+      help: 'Rate-limit checks the store did not answer, by limit type and what RATE_LIMIT_FAIL_MODE made of them (fail_open, fail_closed)',
+      labelNames: ['limit_type', 'outcome'],
+      registers,
+    }),
     auditLogs: new Counter({
       name: 'audit_logs_total',
       help: 'Audit log rows written, by outcome',
@@ -129,6 +137,12 @@ export function createMetrics(version: string): Metrics {
       help: 'Database operation duration by repository operation',
       labelNames: ['operation'],
       buckets: QUERY_BUCKETS,
+      registers,
+    }),
+    eventStreamLag: new Histogram({
+      name: 'event_stream_lag_seconds',
+      help: "Age of each event when this instance's live reader delivered it to its subscribers (Redis event stream)",
+      buckets: LATENCY_BUCKETS,
       registers,
     }),
     appErrors: new Counter({

@@ -27,9 +27,9 @@ function toTrpcError(error: unknown): unknown {
 }
 
 /**
- * The resumable feed of the events `select` picks (and maps), ending when the subscription stops or
- * the server shuts down, with stream errors mapped to tRPC errors. Transports pull it or push it
- * (trpc/event-feed.ts).
+ * The resumable feed of the events `select` picks (and maps), ending when the subscription stops and
+ * interrupted (never ended) by a server shutdown, with stream errors mapped to tRPC errors.
+ * Transports pull it or push it (trpc/event-feed.ts).
  */
 export function followStream<T>(
   ctx: Context,
@@ -39,7 +39,8 @@ export function followStream<T>(
 ): EventFeed<T> {
   return createEventFeed(ctx.services.events, {
     lastEventId,
-    signal: signal ? AbortSignal.any([signal, ctx.services.shutdownSignal]) : ctx.services.shutdownSignal,
+    signal: signal ?? new AbortController().signal,
+    shutdown: ctx.services.shutdownSignal,
     // Every subscriber gets the same event object: declared immutable, it is serialized once for all.
     select(entry) {
       shareImmutable(entry.event);

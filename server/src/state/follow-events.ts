@@ -1,6 +1,8 @@
 // A resumable feed over the event stream for one subscriber: listen to live events first, then
 // replay the backlog after `lastEventId`, then continue live, skipping anything already delivered.
-// Listening before reading the backlog closes the gap; comparing ids removes the overlap.
+// Listening before reading the backlog closes the gap; comparing ids removes the overlap — both the
+// live events held during the replay and those the instance's live reader, running behind the
+// stream, delivers after it (the replay read them straight from the stream).
 //
 // The core pushes: `followEventsInto` calls the sink from the stream's listener, so a live event
 // reaches a subscriber with one function call — no generator to resume, no promise per delivery.
@@ -40,6 +42,7 @@ export interface FollowSink<T> {
 /** Pushes the selected events to `sink` until the returned function is called or `sink.error`. */
 export function followEventsInto<T>(stream: EventStream, options: FollowOptions<T>, sink: FollowSink<T>): () => void {
   const { select } = options;
+  /** The newest id delivered while a live event might still repeat it; undefined once none can. */
   let last = options.lastEventId ?? undefined;
   /** Live events that arrive while the backlog is replayed; undefined once live. */
   let held: StreamEvent[] | undefined = last === undefined ? undefined : [];
@@ -60,9 +63,17 @@ export function followEventsInto<T>(stream: EventStream, options: FollowOptions<
     sink.error(error);
   };
   const stopListening = stream.listen((entry) => {
-    if (!held) return deliver(entry);
-    if (held.length >= MAX_BUFFERED) fail(new SubscriberTooSlowError());
-    else held.push(entry);
+    if (held) {
+      if (held.length >= MAX_BUFFERED) fail(new SubscriberTooSlowError());
+      else held.push(entry);
+      return;
+    }
+    if (last === undefined) return deliver(entry);
+    // Live events arrive in stream order: once one is newer than the replay, all later ones are,
+    // and the fan-out goes back to one call per event.
+    if (compareEventIds(entry.id, last) <= 0) return;
+    last = undefined;
+    deliver(entry);
   });
   const stop = () => {
     stopped = true;

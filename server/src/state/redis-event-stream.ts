@@ -1,8 +1,10 @@
 // Event stream on Redis Streams: XADD with a bounded MAXLEN, XRANGE for replay, and one blocking
 // XREAD loop per instance on its own connection for live delivery. Events are stored with superjson
-// so Dates survive the round trip.
+// so Dates survive the round trip; written through the same fast path as tRPC answers (an event is
+// plain data with Dates: its author), which is what superjson.stringify writes, at a third of the cost.
 import type { AppEvent } from '@authors/shared';
 import superjson from 'superjson';
+import { serializeSuperjson } from '../trpc/superjson-fast-path';
 import { compareEventIds } from './event-id';
 import {
   EVENT_STREAM_MAX_LENGTH,
@@ -24,6 +26,8 @@ export interface RedisEventStreamOptions {
   maxLength?: number;
   /** Reports reader failures (the reader retries by itself). */
   onError?: (error: unknown) => void;
+  /** Told, for each entry the live reader delivers, how many seconds ago it was added (ids are XADD times). */
+  onLag?: (seconds: number) => void;
 }
 
 /** Opens the stream and positions the live reader at its current end before resolving. */
@@ -54,6 +58,7 @@ export async function createRedisEventStream(redis: Redis, options: RedisEventSt
           | null;
         for (const entry of reply?.[0]?.[1] ?? []) {
           lastId = entry[0];
+          options.onLag?.(Math.max(0, Date.now() - Number(lastId.split('-')[0])) / 1000);
           const decoded = decode(entry);
           if (decoded) for (const listener of listeners) listener(decoded);
         }
@@ -68,7 +73,7 @@ export async function createRedisEventStream(redis: Redis, options: RedisEventSt
 
   return {
     async publish(event) {
-      const id = await redis.xadd(STREAM_KEY, 'MAXLEN', '~', maxLength, '*', FIELD, superjson.stringify(event));
+      const id = await redis.xadd(STREAM_KEY, 'MAXLEN', '~', maxLength, '*', FIELD, JSON.stringify(serializeSuperjson(event)));
       if (!id) throw new Error('XADD returned no id');
       return id;
     },

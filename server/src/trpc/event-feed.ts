@@ -6,7 +6,9 @@
 // call (state/follow-events.ts). The events it yields are shared by every subscriber and declared
 // immutable (`shareImmutable`), so a transport may build an event's frame once and send the same bytes
 // to all (`isSharedImmutable`: the output transformer, trpc/wire-format.ts, and the tRPC-WS frames).
-// Transports reach events only through this module, never through state/.
+// A server shutdown interrupts a feed rather than ending it, so that no client takes it for the end
+// of its subscription: see `EventFeedOptions.shutdown`. Transports reach events only through this
+// module, never through state/.
 import type { EventStream } from '../state/event-stream';
 import { followEvents, followEventsInto, type FollowOptions } from '../state/follow-events';
 
@@ -16,7 +18,7 @@ export interface EventFeedSink<T> {
   next(value: T): void;
   /** The feed failed; `complete` does not follow. */
   error(error: unknown): void;
-  /** The feed ended: the subscription's signal aborted (stopped, disconnected, server shutting down). */
+  /** The feed ended: the subscription's signal aborted (stopped, or its client went away). */
   complete(): void;
 }
 
@@ -26,17 +28,39 @@ export interface EventFeed<T> extends AsyncIterable<T> {
 }
 
 export interface EventFeedOptions<T> extends FollowOptions<T> {
-  /** Ends the feed. */
+  /** Ends the feed: the subscription stopped, or its client went away. */
   signal: AbortSignal;
+  /**
+   * The server is shutting down. Pulled (SSE), the feed then throws an AbortError: tRPC ends the
+   * response without its `return` event, so the client's EventSource reconnects with Last-Event-ID
+   * (to this instance once restarted, or another one) and resumes. Pushed (WebSocket), the feed keeps
+   * going: the transport tells the client to reconnect first and then closes the socket, which ends
+   * the feed with nothing more sent — never `stopped`, which the client would take as the end.
+   */
+  shutdown: AbortSignal;
   /** Turns a failure (EventTooOldError, SubscriberTooSlowError…) into what the subscriber should see. */
   mapError: (error: unknown) => unknown;
 }
 
 export function createEventFeed<T>(stream: EventStream, options: EventFeedOptions<T>): EventFeed<T> {
-  const { signal, mapError } = options;
+  const { signal, shutdown, mapError } = options;
+  async function* pull() {
+    // Plain listeners rather than AbortSignal.any: on Node 20 a signal combined from the WebSocket
+    // subscription's and the shutdown's was seen not to abort with them.
+    const ended = new AbortController();
+    const end = () => ended.abort();
+    for (const source of [signal, shutdown]) source.addEventListener('abort', end, { once: true });
+    if (signal.aborted || shutdown.aborted) end();
+    try {
+      yield* followEvents(stream, { ...options, signal: ended.signal });
+    } finally {
+      for (const source of [signal, shutdown]) source.removeEventListener('abort', end);
+    }
+    if (shutdown.aborted) throw new DOMException('The server is shutting down', 'AbortError');
+  }
   return {
     [EVENT_FEED]: true,
-    [Symbol.asyncIterator]: () => followEvents(stream, options),
+    [Symbol.asyncIterator]: pull,
     attach(sink) {
       if (signal.aborted) return sink.complete();
       const end = () => {

@@ -22,7 +22,8 @@ const SUBSCRIPTION_EVENTS: Readonly<Record<string, z.ZodType>> = {
 const TRPC_CLOSE_CODES = closeCodes({
   [CloseCode.INVALID_TOKEN]: 'missing, bad or expired `connectionParams.token` (pending calls answer UNAUTHORIZED first)',
   [CloseCode.POLICY_VIOLATION]: 'over `WS_MAX_CONNECTIONS_PER_USER` (counted across instances)',
-  [CloseCode.SERVER_RESTART]: 'the instance is shutting down, after tRPC\'s reconnect notification',
+  [CloseCode.SERVER_RESTART]:
+    'the instance is shutting down, after tRPC\'s reconnect notification (its subscriptions are not answered `stopped`): reconnect and resubscribe with `lastEventId`',
 });
 
 const requestId = z.union([z.string(), z.number()]).describe('The id the client gave its subscription request');

@@ -29,7 +29,8 @@ export interface LegacyTransportOptions {
   metrics: ConnectionMetrics;
   logger: Logger;
   maxPayload: number;
-  authTimeoutMs?: number;
+  /** How long a socket without a query token may wait before its auth frame (close 4002 after). */
+  authTimeoutMs: number;
 }
 
 export interface LegacyTransport {
@@ -38,7 +39,6 @@ export interface LegacyTransport {
   close(): Promise<void>;
 }
 
-const AUTH_TIMEOUT_MS = 5_000;
 /** Requests one connection may have running at once; more are answered with an error, not queued. */
 const MAX_IN_FLIGHT = 64;
 const AUTH_OK = JSON.stringify({ type: 'auth_ok' });
@@ -55,8 +55,7 @@ interface Session {
 export function createLegacyTransport(options: LegacyTransportOptions): LegacyTransport {
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload });
   const sessions = new Map<WebSocket, Session>();
-  const authTimeoutMs = options.authTimeoutMs ?? AUTH_TIMEOUT_MS;
-  const { metrics, logger } = options;
+  const { metrics, logger, authTimeoutMs } = options;
 
   /** Writes one frame; false when the socket is closed or was cut off for not reading. */
   const write = (ws: WebSocket, payload: string | Buffer): boolean => {
