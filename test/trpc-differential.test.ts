@@ -6,18 +6,21 @@
 // events, timestamps left out) must be equal — or differ exactly as an allowance below says, each of
 // which is a row of docs/trpc-compat.md. On a tRPC upgrade, this suite says whether the copy drifted.
 //
-// Not here yet (follow-ups): graceful restart (reconnect before ending subscriptions) belongs to the
-// restart work and joins this suite when it lands; a true process crash is covered by a cut
-// connection, which is what a crashed instance looks like to its clients.
+// Restarts are driven on a second pair of servers that both stop at once — gracefully (the project's
+// shutdown; for the stock server what tRPC's adapter offers) or as a crash (every connection reset) —
+// and start again at the same address, while events are written through the suite's first project
+// server, which stays up as the other instance would.
 import { createTRPCClient, createWSClient, httpBatchLink, httpBatchStreamLink, httpLink, httpSubscriptionLink, TRPCClientError, wsLink, type TRPCLink } from '@trpc/client';
 import type { AppRouter } from '@authors/server';
 import { EventSource } from 'eventsource';
 import { decodeJwt } from 'jose';
 import superjson from 'superjson';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { startRestartable, type RestartableServer } from './helpers/restartable-server';
 import { startTestServer, type TestServer } from './helpers/server';
 import { hasPostgres, hasRedis, REDIS_URL, uniqueRedisPrefix } from './helpers/services';
+import { collect as collectEvents } from './helpers/subscriptions';
 import { startTcpProxy } from './helpers/tcp-proxy';
 import { nowSeconds, serverSigningKey, sign } from './helpers/tokens';
 import { startReferenceServer, type ReferenceServer } from './helpers/trpc-reference-server';
@@ -27,6 +30,8 @@ const MAX_BODY_SIZE = 1024 * 1024;
 /** Short keep-alive on both servers, so that the keep-alive case takes a second. */
 const KEEP_ALIVE = { pingMs: 1_000, pongWaitMs: 500 };
 const WAIT_MS = 8_000;
+/** Quick retries for the stock wsLink: the restarted server is back within a second or two. */
+const fastRetry = (attempt: number) => Math.min(100 * 2 ** attempt, 1_000);
 
 type TargetName = 'project' | 'reference';
 interface Target {
@@ -91,7 +96,7 @@ async function poll(condition: () => boolean, what: string): Promise<void> {
  * recorded, unless `silent` (then they are recorded and left unanswered).
  */
 async function wsScript(
-  target: Target,
+  target: Pick<Target, 'url'>,
   script: (socket: ScriptSocket) => Promise<void>,
   options: { query?: string; silent?: boolean } = {},
 ): Promise<WsOutcome> {
@@ -195,13 +200,18 @@ async function outcomeOf(promise: Promise<unknown>): Promise<unknown> {
   }
 }
 
-function withWsClient<T>(target: Target, token: string, use: (client: Client) => Promise<T>): Promise<T> {
+function stockWsClient(target: Pick<Target, 'url'>, token: string, retryDelayMs?: (attempt: number) => number) {
   const wsClient = createWSClient({
     url: `${target.url.replace(/^http/, 'ws')}/trpc`,
     connectionParams: () => ({ token }),
     WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
+    ...(retryDelayMs && { retryDelayMs }),
   });
-  const client = createTRPCClient<AppRouter>({ links: [wsLink({ client: wsClient, transformer: superjson })] });
+  return { wsClient, client: createTRPCClient<AppRouter>({ links: [wsLink({ client: wsClient, transformer: superjson })] }) };
+}
+
+function withWsClient<T>(target: Target, token: string, use: (client: Client) => Promise<T>): Promise<T> {
+  const { wsClient, client } = stockWsClient(target, token);
   return use(client).finally(() => wsClient.close());
 }
 
@@ -215,7 +225,7 @@ const httpClient = (target: Target, token: string, link: HttpLinkName) => {
   return createTRPCClient<AppRouter>({ links: [links[link]()] });
 };
 
-const sseClient = (target: Target, token: string) =>
+const sseClient = (target: Pick<Target, 'url'>, token: string) =>
   createTRPCClient<AppRouter>({
     links: [
       httpSubscriptionLink({
@@ -264,13 +274,21 @@ function collect(
  * Differences the project means to have; each is a row of docs/trpc-compat.md. An allowance maps the
  * project's output to what the stock server answers, so the rest of the output is still compared.
  */
+const closeWithoutCode = (outcome: WsOutcome): WsOutcome => ({ ...outcome, close: { code: 1005, reason: '' } });
 const allowances = {
   /** A refused socket closes with 4001 and the reason (stock: a close without a code, 1005). */
-  'refusal-close-code': (outcome: WsOutcome): WsOutcome => ({ ...outcome, close: { code: 1005, reason: '' } }),
+  'refusal-close-code': closeWithoutCode,
   /** A socket whose token expires is told so and closed with 4001 (stock: it stays open). */
   'token-expiry-close': (outcome: WsOutcome): WsOutcome => ({ frames: outcome.frames.slice(0, -1) }),
+  /** A graceful shutdown closes with 1012 "Server restarting" (stock: whatever the app does; here a close without a code). */
+  'restart-close-code': closeWithoutCode,
+  /** A graceful shutdown ends an SSE response (stock: nothing ends it, the exiting process cuts it). */
+  'restart-sse-end': (outcome: SseOutcome): SseOutcome => ({ ...outcome, end: 'cut' }),
 } as const;
 type Allowance = keyof typeof allowances;
+/** The project's output as the stock server would give it, under `allowed`. */
+const allow = (allowed: Allowance | undefined, outcome: unknown) =>
+  allowed ? (allowances[allowed] as (outcome: unknown) => unknown)(outcome) : outcome;
 
 interface DiffCase {
   name: string;
@@ -559,6 +577,161 @@ async function twoEvents(context: SuiteContext, name: string): Promise<[string, 
 
 const cases = [...httpCases, ...wsCases, ...clientCases];
 
+// ---- restarts ----------------------------------------------------------------------------------
+
+type StopHow = 'graceful' | 'crash';
+interface RestartTarget {
+  name: TargetName;
+  url: string;
+  /** A writer's token valid on it (a token names its issuer's port). */
+  token: string;
+  server: RestartableServer;
+}
+
+/** One subscriber to authors.onChange through a restart. */
+interface Watch {
+  started: Promise<void>;
+  /** Resolves once `count` events have arrived. */
+  events(count: number): Promise<void>;
+  /** Ends it (after the server closed it, when it was not to resume) and returns what it saw, normalised. */
+  finish(): Promise<unknown>;
+}
+
+interface SseOutcome {
+  status: number;
+  events: unknown[];
+  /** How the response ended: its end, or cut (the body failed). */
+  end: 'ended' | 'cut';
+}
+
+/** Raw frames: subscribes (tracked) on a bare socket, and records every frame and the close. */
+function rawWsWatch(target: RestartTarget): Watch {
+  let socket: ScriptSocket | undefined;
+  let finishing: () => void = () => {};
+  const finished = new Promise<void>((resolve) => (finishing = resolve));
+  const outcome = wsScript(target, async (opened) => {
+    socket = opened;
+    socket.send(params(target.token));
+    socket.send(call(1, 'subscription', 'authors.onChange', {}));
+    await finished;
+    await socket.closed();
+  });
+  const frames = async (count: number) => {
+    await poll(() => socket !== undefined, 'the socket');
+    await socket!.frames(count);
+  };
+  return {
+    started: frames(1),
+    events: (count) => frames(1 + count),
+    finish: () => {
+      finishing();
+      return outcome;
+    },
+  };
+}
+
+/** The SSE response itself: every event (fields as sent, `data` parsed), and how it ended. */
+function rawSseWatch(target: RestartTarget): Watch {
+  const events: Record<string, unknown>[] = [];
+  const read = async (): Promise<SseOutcome> => {
+    const response = await fetch(`${target.url}/trpc/authors.onChange?input=${inputOf({})}`, {
+      headers: { authorization: `Bearer ${target.token}`, accept: 'text/event-stream' },
+    });
+    const decoder = new TextDecoder();
+    let buffered = '';
+    let end: SseOutcome['end'] = 'ended';
+    try {
+      const reader = response.body!.getReader();
+      for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+        buffered += decoder.decode(chunk.value, { stream: true });
+        for (let at = buffered.indexOf('\n\n'); at >= 0; at = buffered.indexOf('\n\n')) {
+          const fields = buffered.slice(0, at).split('\n').map((line) => line.split(/: ?(.*)/s, 2) as [string, string]);
+          events.push(Object.fromEntries(fields.map(([name, value]) => [name, name === 'data' ? JSON.parse(value) : value])));
+          buffered = buffered.slice(at + 2).replace(/^\n+/, '');
+        }
+      }
+    } catch {
+      end = 'cut';
+    }
+    return { status: response.status, events, end };
+  };
+  const outcome = read();
+  return {
+    started: poll(() => events.length >= 1, 'the connected event'),
+    events: (count) => poll(() => events.length >= 1 + count, `${count} events`),
+    finish: async () => normalise(await outcome),
+  };
+}
+
+/** A stock link's subscription: what its callbacks received. */
+function linkWatch(subscribe: Parameters<typeof collectEvents>[0], close: () => Promise<void> = async () => {}): Watch {
+  const collected = collectEvents(subscribe);
+  return {
+    started: collected.started,
+    events: (count) => poll(() => collected.items.length + collected.errors.length >= count, `${count} events`),
+    finish: async () => {
+      collected.stop();
+      await close();
+      return normalise({ events: collected.items, errors: collected.errors.map(String) });
+    },
+  };
+}
+
+const wsLinkWatch = (target: RestartTarget) => {
+  const { wsClient, client } = stockWsClient(target, target.token, fastRetry);
+  return linkWatch((handlers) => client.authors.onChange.subscribe({}, handlers), () => wsClient.close());
+};
+const sseLinkWatch = (target: RestartTarget) =>
+  linkWatch((handlers) => sseClient(target, target.token).authors.onChange.subscribe({}, handlers));
+
+interface RestartCase {
+  name: string;
+  how: StopHow;
+  open(target: RestartTarget): Watch;
+  /** Whether the watch goes on through the restart (else it ends with the server's close). */
+  resume: boolean;
+  allowed?: Allowance;
+}
+
+const restartCases: RestartCase[] = [
+  { name: 'WS frames: a graceful shutdown sends the reconnect notification, never `stopped`', how: 'graceful', open: rawWsWatch, resume: false, allowed: 'restart-close-code' },
+  { name: 'SSE: a graceful shutdown ends the stream without `return`', how: 'graceful', open: rawSseWatch, resume: false, allowed: 'restart-sse-end' },
+  { name: 'wsLink: a graceful restart, events meanwhile, resume from the last event id', how: 'graceful', open: wsLinkWatch, resume: true },
+  { name: 'httpSubscriptionLink: a graceful restart, events meanwhile, resume from Last-Event-ID', how: 'graceful', open: sseLinkWatch, resume: true },
+  { name: 'wsLink: a crash (connections reset), events meanwhile, resume', how: 'crash', open: wsLinkWatch, resume: true },
+  { name: 'httpSubscriptionLink: a crash (connections reset), events meanwhile, resume', how: 'crash', open: sseLinkWatch, resume: true },
+];
+
+/**
+ * Both servers at once, so that both see the same writes: a watch on each, one event, both stopped;
+ * then, for a resuming watch, two events while they are down, both started again, a fourth event,
+ * and every event on both. Returns what each watch saw and the names written, in order.
+ */
+async function throughRestart(targets: Record<TargetName, RestartTarget>, context: SuiteContext, { how, open, resume }: RestartCase) {
+  const both = <T>(use: (target: RestartTarget) => Promise<T>) => Promise.all([use(targets.project), use(targets.reference)]);
+  const watches = new Map((['project', 'reference'] as const).map((name) => [name, open(targets[name])]));
+  const watch = (target: RestartTarget) => watches.get(target.name)!;
+  const written: string[] = [];
+  const write = async () => {
+    const name = `Restart ${how} ${++uniqueName}`;
+    written.push(name);
+    await createAuthor(context, name);
+  };
+  await both((target) => watch(target).started);
+  await write();
+  await both((target) => watch(target).events(1));
+  await both((target) => target.server.stop(how));
+  if (resume) {
+    await write();
+    await write();
+    await both((target) => target.server.start());
+    await write();
+    await both((target) => watch(target).events(written.length));
+  }
+  const [project, reference] = await both((target) => watch(target).finish());
+  return { project, reference, written };
+}
+
 describe.skipIf(!hasPostgres || !hasRedis)('tRPC stock fidelity (project vs tRPC adapters)', () => {
   let server: TestServer;
   let reference: ReferenceServer;
@@ -567,18 +740,19 @@ describe.skipIf(!hasPostgres || !hasRedis)('tRPC stock fidelity (project vs tRPC
   let closeEvents: (() => Promise<void>) | undefined;
   const targets: Record<TargetName, Target> = {} as Record<TargetName, Target>;
 
+  /** Shared by the project's servers: one Redis key prefix, so one event stream. */
+  const serverEnv = {
+    REDIS_URL,
+    REDIS_KEY_PREFIX: uniqueRedisPrefix(),
+    WS_MAX_CONNECTIONS_PER_USER: '100',
+    WS_PING_MS: String(KEEP_ALIVE.pingMs),
+    WS_PONG_WAIT_MS: String(KEEP_ALIVE.pongWaitMs),
+  };
+  const referenceOptions = { maxBatchSize: MAX_BATCH_SIZE, maxBodySize: MAX_BODY_SIZE, keepAlive: KEEP_ALIVE };
+
   beforeAll(async () => {
-    server = await startTestServer({
-      driver: 'postgres',
-      env: {
-        REDIS_URL,
-        REDIS_KEY_PREFIX: uniqueRedisPrefix(),
-        WS_MAX_CONNECTIONS_PER_USER: '100',
-        WS_PING_MS: String(KEEP_ALIVE.pingMs),
-        WS_PONG_WAIT_MS: String(KEEP_ALIVE.pongWaitMs),
-      },
-    });
-    reference = await startReferenceServer(server.app, { maxBatchSize: MAX_BATCH_SIZE, maxBodySize: MAX_BODY_SIZE, keepAlive: KEEP_ALIVE });
+    server = await startTestServer({ driver: 'postgres', env: serverEnv });
+    reference = await startReferenceServer(server.app, referenceOptions);
     const projectUpgrades: string[] = [];
     server.app.server.on('upgrade', (req: { url?: string }) => projectUpgrades.push(req.url ?? ''));
     targets.project = { name: 'project', url: server.url, upgrades: (marker) => projectUpgrades.filter((url) => url.includes(marker)).length };
@@ -652,6 +826,43 @@ describe.skipIf(!hasPostgres || !hasRedis)('tRPC stock fidelity (project vs tRPC
   it.each(cases)('$name', async ({ run, allowed }) => {
     const project = await run(targets.project, tokens, context);
     const stock = await run(targets.reference, tokens, context);
-    expect(allowed ? allowances[allowed](project as WsOutcome) : project).toEqual(stock);
+    expect(allow(allowed, project)).toEqual(stock);
+  });
+
+  describe('through restarts', () => {
+    let restartTargets: Record<TargetName, RestartTarget>;
+    beforeAll(async () => {
+      // The project: an app of its own on the suite's database and event stream, started again on each restart.
+      let projectServer: TestServer | undefined;
+      const project = await startRestartable(async (port) => {
+        projectServer = await startTestServer({ env: { ...serverEnv, DATABASE_URL: server.databaseUrl! }, port });
+        return { server: projectServer.app.server, shutdown: () => projectServer!.app.close() };
+      });
+      // The stock server: tRPC's adapters on the suite's app, as before.
+      const stock = await startRestartable(async (port) => {
+        const started = await startReferenceServer(server.app, { ...referenceOptions, port });
+        return { server: started.server, shutdown: () => started.shutdown() };
+      });
+      restartTargets = {
+        project: { name: 'project', url: project.url, token: await projectServer!.tokenFor('writer'), server: project },
+        reference: { name: 'reference', url: stock.url, token: tokens.writer, server: stock },
+      };
+    });
+    // A case that failed half-way leaves its servers down for the next.
+    afterEach(async () => {
+      await Promise.all(Object.values(restartTargets ?? {}).map(({ server }) => server.start()));
+    });
+    afterAll(async () => {
+      await Promise.all(Object.values(restartTargets ?? {}).map(({ server }) => server[Symbol.asyncDispose]()));
+    });
+
+    it.each(restartCases)('$name', async (restartCase) => {
+      const { project, reference, written } = await throughRestart(restartTargets, context, restartCase);
+      expect(allow(restartCase.allowed, project)).toEqual(reference);
+      // Every event exactly once, in order.
+      if (restartCase.resume) {
+        expect(reference).toEqual({ events: written.map((name) => expect.objectContaining({ data: expect.objectContaining({ author: expect.objectContaining({ name }) }) })), errors: [] });
+      }
+    });
   });
 });

@@ -102,7 +102,10 @@ export async function createRedisEventStream(redis: Redis, options: RedisEventSt
 /** XINFO STREAM as a field map; undefined when the stream does not exist yet. */
 async function streamInfo(redis: Redis): Promise<Map<string, unknown> | undefined> {
   try {
-    const flat = (await redis.xinfo('STREAM', STREAM_KEY)) as unknown[];
+    // ioredis applies `keyPrefix` to the keys of most commands but not to XINFO's: without it this
+    // read another (absent) key, so a new instance's reader started at 0-0 and replayed the whole
+    // retained stream to its first live subscribers.
+    const flat = (await redis.xinfo('STREAM', `${redis.options.keyPrefix ?? ''}${STREAM_KEY}`)) as unknown[];
     const info = new Map<string, unknown>();
     for (let i = 0; i + 1 < flat.length; i += 2) info.set(String(flat[i]), flat[i + 1]);
     return info;
