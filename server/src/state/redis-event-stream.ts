@@ -79,8 +79,7 @@ export async function createRedisEventStream(redis: Redis, options: RedisEventSt
     },
 
     async readAfter(afterId, limit) {
-      const maxDeleted = await maxDeletedEntryId(redis);
-      if (compareEventIds(afterId, maxDeleted) < 0) throw new EventTooOldError(afterId);
+      if (await trimmedAfter(redis, afterId)) throw new EventTooOldError(afterId);
       const entries = (await redis.xrange(STREAM_KEY, `(${afterId}`, '+', 'COUNT', limit)) as StreamEntry[];
       return entries.map(decode).filter((entry): entry is StreamEvent => entry !== undefined);
     },
@@ -119,7 +118,17 @@ async function lastGeneratedId(redis: Redis): Promise<string> {
   return String((await streamInfo(redis))?.get('last-generated-id') ?? '0-0');
 }
 
-/** The newest id trimmed by MAXLEN (Redis ≥ 7); events after it are all still retained. */
-async function maxDeletedEntryId(redis: Redis): Promise<string> {
-  return String((await streamInfo(redis))?.get('max-deleted-entry-id') ?? '0-0');
+/**
+ * Whether events after `afterId` may have been trimmed away. MAXLEN trims from the head of the stream
+ * but (Redis 7.0) does not move `max-deleted-entry-id` — only XDEL does — so an id older than the
+ * oldest retained entry, once anything was removed, counts as too old as well.
+ */
+async function trimmedAfter(redis: Redis, afterId: string): Promise<boolean> {
+  const info = await streamInfo(redis);
+  if (!info) return false;
+  if (compareEventIds(afterId, String(info.get('max-deleted-entry-id') ?? '0-0')) < 0) return true;
+  const removedAny = Number(info.get('entries-added')) > Number(info.get('length'));
+  const firstEntry = info.get('first-entry');
+  const firstId = Array.isArray(firstEntry) ? String(firstEntry[0]) : undefined;
+  return removedAny && firstId !== undefined && compareEventIds(afterId, firstId) < 0;
 }
