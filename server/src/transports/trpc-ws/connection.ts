@@ -31,9 +31,12 @@ export interface ConnectionOptions {
   expectsConnectionParams: boolean;
 }
 
-/** What the transport's keep-alive sweep needs to know about a connection. */
+/** What the transport's keep-alive sweep and shutdown need to know about a connection. */
 export interface ConnectionActivity {
   lastMessageAt: number;
+  /** Queries and mutations read and not answered yet; `onCallsAnswered` runs when this falls to 0. */
+  callsInFlight: number;
+  onCallsAnswered: (() => void) | undefined;
 }
 
 type Jsonrpc = '2.0' | undefined;
@@ -49,7 +52,7 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
 export function serveConnection(ws: WebSocket, options: ConnectionOptions): ConnectionActivity {
   const { router, frames, metrics } = options;
   const config = router._def._config;
-  const activity: ConnectionActivity = { lastMessageAt: Date.now() };
+  const activity: ConnectionActivity = { lastMessageAt: Date.now(), callsInFlight: 0, onCallsAnswered: undefined };
   /** Aborted when the socket closes, for the calls still running (subscriptions have their own). */
   const closed = new AbortController();
   const subscriptions = new Map<RequestId, AbortController>();
@@ -148,6 +151,8 @@ export function serveConnection(ws: WebSocket, options: ConnectionOptions): Conn
       }
       subscription = new AbortController();
       subscriptions.set(id, subscription);
+    } else {
+      activity.callsInFlight++;
     }
     let ctx: Context | undefined;
     try {
@@ -163,6 +168,8 @@ export function serveConnection(ws: WebSocket, options: ConnectionOptions): Conn
     } catch (cause) {
       if (subscription) subscriptions.delete(id);
       respondError(id, jsonrpc, cause, { type, path, input, ctx });
+    } finally {
+      if (!subscription && --activity.callsInFlight === 0) activity.onCallsAnswered?.();
     }
   }
 
@@ -195,6 +202,8 @@ export function serveConnection(ws: WebSocket, options: ConnectionOptions): Conn
 
   if (!options.expectsConnectionParams) open(null);
   ws.on('message', (raw: RawData) => {
+    // Read after the close frame went out: not run, as the client fails its calls on that close.
+    if (ws.readyState !== ws.OPEN) return;
     activity.lastMessageAt = Date.now();
     metrics.received();
     // Frames are read as UTF-8 text whatever their opcode: the protocol is JSON.
