@@ -1,12 +1,15 @@
-// A graceful shutdown drains legacy `/web` sockets (issue 18, rolling restart): a request already
-// read is answered before the 1012 close, one that got no answer before it never ran, and
-// LegacyClient sends such a request again once reconnected — so a restart fails none. A request is
-// held in flight by a lock on the author table, taken from a second database connection.
+// A graceful shutdown drains WebSocket sockets (issue 18, rolling restart). Legacy `/web`: a request
+// already read is answered before the 1012 close, one that got no answer before it never ran, and
+// LegacyClient sends such a request again once reconnected — so a restart fails none. tRPC-WS: a
+// query in flight is answered after the reconnect notification and before the 1012 close (the stock
+// wsLink fails a call whose socket closes first). A request is held in flight by a lock on the author
+// table, taken from a second database connection.
 import { LegacyClient, PkgID } from '@authors/client';
 import postgres from 'postgres';
 import { describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { answerTo, openLegacySocket } from './helpers/legacy-socket';
+import { openRawTrpcSocket } from './helpers/raw-trpc-socket';
 import { startTestServer, type TestServer } from './helpers/server';
 import { hasPostgres } from './helpers/services';
 
@@ -46,8 +49,8 @@ async function lockAuthors(databaseUrl: string) {
 
 const authorNames = async (sql: postgres.Sql) => (await sql<{ name: string }[]>`SELECT name FROM author ORDER BY id`).map(({ name }) => name);
 
-describe.skipIf(!hasPostgres)('legacy drain on graceful shutdown', () => {
-  it('answers a request in flight before closing with 1012, and runs none read after', async () => {
+describe.skipIf(!hasPostgres)('WebSocket drain on graceful shutdown', () => {
+  it('legacy: answers a request in flight before closing with 1012, and runs none read after', async () => {
     await using server = await startTestServer({ driver: 'postgres' });
     await using lock = await lockAuthors(server.databaseUrl!);
     const socket = await openLegacySocket(server.url, await server.tokenFor('writer'));
@@ -103,4 +106,22 @@ describe.skipIf(!hasPostgres)('legacy drain on graceful shutdown', () => {
       await current[Symbol.asyncDispose]();
     }
   }, 120_000);
+
+  it('tRPC-WS: answers a query in flight after the reconnect notification, then closes with 1012', async () => {
+    await using server = await startTestServer({ driver: 'postgres' });
+    await using lock = await lockAuthors(server.databaseUrl!);
+    const socket = await openRawTrpcSocket(server.url, await server.tokenFor('reader'));
+    socket.socket.send(JSON.stringify({ id: 1, method: 'query', params: { path: 'authors.list', input: { json: {} } } }));
+    await lock.waitForBlocked();
+
+    const closing = server.app.close();
+    await vi.waitFor(() => expect(socket.messages).toEqual([{ id: null, method: 'reconnect' }]));
+    await lock.release();
+    expect(await socket.closed).toEqual({ code: 1012, reason: 'Server restarting' });
+    await closing;
+    expect(socket.messages).toEqual([
+      { id: null, method: 'reconnect' },
+      { id: 1, result: { type: 'data', data: { json: [] } } },
+    ]);
+  });
 });
