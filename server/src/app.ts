@@ -63,6 +63,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     createContext: (req, res, info) =>
       contexts.forRequest({ req, res, transport: info.type === 'subscription' ? 'sse' : 'http', token: bearerTokenOf(req, info) }),
     maxBodySize: config.MAX_REQUEST_BODY_SIZE,
+    maxBatchSize: config.MAX_BATCH_SIZE,
   });
   const trpcWsMetrics = connectionMetrics(metrics, 'ws');
   const trpcWs = createTrpcWsTransport({
@@ -71,7 +72,14 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     auth: services.auth,
     guard: createSocketGuard({ registry: connections, metrics: trpcWsMetrics, logger }),
     metrics: trpcWsMetrics,
-    maxPayload: config.WS_MAX_PAYLOAD,
+    limits: {
+      maxPayload: config.WS_MAX_PAYLOAD,
+      maxBatchSize: config.MAX_BATCH_SIZE,
+      maxSubscriptions: config.WS_MAX_SUBSCRIPTIONS_PER_CONNECTION,
+      authTimeoutMs: config.WS_AUTH_TIMEOUT_MS,
+      pingMs: config.WS_PING_MS,
+      pongWaitMs: config.WS_PONG_WAIT_MS,
+    },
   });
   const legacyMetrics = connectionMetrics(metrics, 'legacy');
   const legacy = createLegacyTransport({
@@ -82,6 +90,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     metrics: legacyMetrics,
     logger,
     maxPayload: config.WS_MAX_PAYLOAD,
+    authTimeoutMs: config.WS_AUTH_TIMEOUT_MS,
   });
   const rest = createRestHandler({
     router: appRouter,

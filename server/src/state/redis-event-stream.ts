@@ -1,8 +1,10 @@
 // Event stream on Redis Streams: XADD with a bounded MAXLEN, XRANGE for replay, and one blocking
 // XREAD loop per instance on its own connection for live delivery. Events are stored with superjson
-// so Dates survive the round trip.
+// so Dates survive the round trip; written through the same fast path as tRPC answers (an event is
+// plain data with Dates: its author), which is what superjson.stringify writes, at a third of the cost.
 import type { AppEvent } from '@authors/shared';
 import superjson from 'superjson';
+import { serializeSuperjson } from '../trpc/superjson-fast-path';
 import { compareEventIds } from './event-id';
 import {
   EVENT_STREAM_MAX_LENGTH,
@@ -71,7 +73,7 @@ export async function createRedisEventStream(redis: Redis, options: RedisEventSt
 
   return {
     async publish(event) {
-      const id = await redis.xadd(STREAM_KEY, 'MAXLEN', '~', maxLength, '*', FIELD, superjson.stringify(event));
+      const id = await redis.xadd(STREAM_KEY, 'MAXLEN', '~', maxLength, '*', FIELD, JSON.stringify(serializeSuperjson(event)));
       if (!id) throw new Error('XADD returned no id');
       return id;
     },

@@ -33,7 +33,8 @@ export interface LegacyTransportOptions {
   metrics: ConnectionMetrics;
   logger: Logger;
   maxPayload: number;
-  authTimeoutMs?: number;
+  /** How long a socket without a query token may wait before its auth frame (close 4002 after). */
+  authTimeoutMs: number;
 }
 
 export interface LegacyTransport {
@@ -43,7 +44,6 @@ export interface LegacyTransport {
   close(timeoutMs: number): Promise<void>;
 }
 
-const AUTH_TIMEOUT_MS = 5_000;
 /** Requests one connection may have running at once; more are answered with an error, not queued. */
 const MAX_IN_FLIGHT = 64;
 const AUTH_OK = JSON.stringify({ type: 'auth_ok' });
@@ -67,8 +67,7 @@ export function createLegacyTransport(options: LegacyTransportOptions): LegacyTr
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload });
   const sessions = new Map<WebSocket, Session>();
   const unanswered = new Map<WebSocket, Unanswered>();
-  const authTimeoutMs = options.authTimeoutMs ?? AUTH_TIMEOUT_MS;
-  const { metrics, logger } = options;
+  const { metrics, logger, authTimeoutMs } = options;
 
   /** Writes one frame; false when the socket is closed or was cut off for not reading. */
   const write = (ws: WebSocket, payload: string | Buffer): boolean => {
