@@ -70,8 +70,8 @@ export interface LiveLoad extends AsyncDisposable {
 const WebSocketImpl = WebSocket as unknown as typeof globalThis.WebSocket;
 const EventSourceImpl = EventSource as unknown as typeof globalThis.EventSource;
 const WRITE_TIMEOUT_MS = 15_000;
-/** Long enough for a request to wait out its instance's restart (LegacyClient waits to reconnect). */
-const LEGACY_TIMEOUT_MS = 30_000;
+/** Long enough for a request to wait out its instance's restart (LegacyClient waits to reconnect): on a busy 2-core machine a start can take 30 s. */
+const LEGACY_TIMEOUT_MS = 60_000;
 
 /** Polls `done` every 50 ms until it holds; throws `describe()` after `timeoutMs`. */
 export async function waitUntil(done: () => boolean, timeoutMs: number, describe: () => string): Promise<void> {
