@@ -24,6 +24,8 @@ export interface TrpcHttpOptions {
   maxBodySize: number;
   /** Calls per batch; a larger batch is refused whole (tRPC's own `maxBatchSize`). */
   maxBatchSize: number;
+  /** Every error tRPC's adapter answers (before a call, in a call, in an SSE stream), for logging. */
+  onError(error: TRPCError, ctx: Context | undefined): void;
 }
 
 const BASE_PATH = '/trpc/';
@@ -39,6 +41,7 @@ export function createTrpcHttpHandler(options: TrpcHttpOptions): RequestListener
     maxBodySize: options.maxBodySize,
     maxBatchSize: options.maxBatchSize,
     createContext: ({ req, res, info }) => options.createContext(req, res, info),
+    onError: ({ error, ctx }) => options.onError(error, ctx),
   });
   // tRPC types `_def.procedures` as the nested router shape; at run time it is the flat map of
   // dotted paths to procedures.

@@ -18,6 +18,7 @@ import type { User } from '../../auth/user';
 import type { Logger } from '../../observability/logger';
 import type { ConnectionMetrics } from '../../observability/transport-metrics';
 import type { AppRouter } from '../../routers';
+import { claimReport, publicErrorOf } from '../../trpc/error-policy';
 import type { ContextFactory } from '../context-factory';
 import { CloseCode, leaveFrameErrorsToWs, MAX_BUFFERED_BYTES, type SocketGuard } from '../socket-guard';
 import { readAuthFrame } from './auth-frame';
@@ -118,12 +119,21 @@ export function createLegacyTransport(options: LegacyTransportOptions): LegacyTr
     return session;
   }
 
+  /** The frame of a failed request; a failure the call middleware has not logged yet is logged here. */
+  function failureFrame(request: LegacyRequestFrame, cause: unknown) {
+    const error = publicErrorOf(cause);
+    if (error.unexpected && claimReport(cause)) {
+      logger.error({ err: cause, pkgId: request.pkgId, reqId: request.reqId }, 'legacy request failed unexpectedly');
+    }
+    return procedureErrorFrame(request, error);
+  }
+
   async function handle(ws: WebSocket, session: Session, request: LegacyRequestFrame) {
     let run: ReturnType<typeof preparePackage>;
     try {
       run = preparePackage(request.pkgId, request.data);
     } catch (error) {
-      send(ws, stringifyJson(procedureErrorFrame(request, error)));
+      send(ws, stringifyJson(failureFrame(request, error)));
       return;
     }
     if (!run) {
@@ -140,7 +150,7 @@ export function createLegacyTransport(options: LegacyTransportOptions): LegacyTr
       const { data, meta } = await run(session.caller);
       response = successFrame(request, data, meta);
     } catch (error) {
-      response = procedureErrorFrame(request, error);
+      response = failureFrame(request, error);
     } finally {
       session.inFlight--;
     }

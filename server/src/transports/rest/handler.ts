@@ -2,9 +2,10 @@
 // calls the procedure with a `rest` context, so RBAC, rate limits, validation and audit are the
 // procedure's own. It adds nothing but the wire format.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { callTRPCProcedure, getTRPCErrorFromUnknown, type AnyProcedure, type TRPCError } from '@trpc/server';
+import { callTRPCProcedure, type AnyProcedure } from '@trpc/server';
 import type { AppRouter } from '../../routers';
 import type { Context } from '../../trpc/context';
+import { publicErrorOf } from '../../trpc/error-policy';
 import { sendJson, sendPayloadTooLarge } from '../http-response';
 import { readJsonBody } from './body';
 import { errorResponseOf, RestError } from './errors';
@@ -17,8 +18,8 @@ export interface RestHandlerOptions {
   routes: readonly RestRoute[];
   createContext(req: IncomingMessage, res: ServerResponse): Promise<Context>;
   maxBodySize: number;
-  /** Called for server-side failures (5xx), for logging. */
-  onServerError(error: TRPCError, route: RestRoute): void;
+  /** Called for errors that are not the API's own (error-policy.ts `unexpected`), for logging. */
+  onUnexpectedError(error: unknown, route: RestRoute, res: ServerResponse): void;
 }
 
 export interface RestHandler {
@@ -73,10 +74,10 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
           else sendJson(res, cause.status, { detail: cause.detail });
           return;
         }
-        const error = getTRPCErrorFromUnknown(cause);
-        const answer = errorResponseOf(error);
-        if (answer.status >= 500) options.onServerError(error, route);
-        sendJson(res, answer.status, answer.body, answer.headers);
+        const error = publicErrorOf(cause);
+        if (error.unexpected) options.onUnexpectedError(cause, route, res);
+        const { status, body, headers } = errorResponseOf(error);
+        sendJson(res, status, body, headers);
       }
     },
   };

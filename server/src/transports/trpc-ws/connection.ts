@@ -6,7 +6,7 @@
 // Why not @trpc/server's `applyWSSHandler`: it runs every subscription as its own async loop that
 // races each `next()` against an abort promise, which made fanning an event out to thousands of
 // subscribers several times slower than writing the frame to each socket (bench W4). Here an event
-// feed (state/event-feed.ts) is attached to the socket and pushes prepared frames with plain calls;
+// feed (trpc/event-feed.ts) is attached to the socket and pushes prepared frames with plain calls;
 // any other async iterable is still iterated. Each call also gets its own context, so its log line
 // and audit row carry their own correlation id. Everything a client can see — answers, refusals,
 // parse errors, `stopped` — is what tRPC's adapter sends: test/trpc-differential.test.ts compares the
@@ -17,8 +17,8 @@ import { parseConnectionParamsFromUnknown } from '@trpc/server/http';
 import { parseTRPCMessage, type TRPCClientOutgoingMessage, type TRPCResponseMessage } from '@trpc/server/rpc';
 import type { RawData, WebSocket } from 'ws';
 import type { ConnectionMetrics } from '../../observability/transport-metrics';
-import { isEventFeed } from '../../state/event-feed';
 import type { Context } from '../../trpc/context';
+import { isEventFeed } from '../../trpc/event-feed';
 import type { FrameEncoder, RequestId } from './frames';
 
 type ConnectionParams = Partial<Record<string, string>> | null;
@@ -46,6 +46,8 @@ export interface ConnectionOptions {
   limits: ConnectionLimits;
   /** Whether the client announced a connectionParams message (`?connectionParams=1`). */
   expectsConnectionParams: boolean;
+  /** Sees every error answered, for logging. */
+  onError?(error: TRPCError, ctx: Context | undefined): void;
 }
 
 export const TOO_MANY_SUBSCRIPTIONS = 'Maximum subscriptions per connection exceeded';
@@ -93,6 +95,7 @@ export function serveConnection(ws: WebSocket, options: ConnectionOptions): Conn
     call: { type: ProcedureType | 'unknown'; path: string | undefined; input: unknown; ctx: Context | undefined },
   ) {
     const error = getTRPCErrorFromUnknown(cause);
+    options.onError?.(error, call.ctx);
     respond({ id, jsonrpc, error: getErrorShape({ config, error, ...call }) });
   }
   const respondParseError = (cause: unknown, message?: string) =>

@@ -16,6 +16,7 @@ import { AuthError } from '../../auth/errors';
 import type { AuthService } from '../../auth/auth-service';
 import type { ConnectionMetrics } from '../../observability/transport-metrics';
 import type { AppRouter } from '../../routers';
+import type { Context } from '../../trpc/context';
 import type { ContextFactory } from '../context-factory';
 import { CloseCode, cutOffSlowReaders, leaveFrameErrorsToWs, TOO_MANY_CONNECTIONS, type SocketGuard } from '../socket-guard';
 import { serveConnection, type ConnectionActivity, type ConnectionLimits, type OpenSession } from './connection';
@@ -29,6 +30,8 @@ export interface TrpcWsOptions {
   guard: SocketGuard;
   metrics: ConnectionMetrics;
   limits: ConnectionLimits & KeepAliveOptions & { maxPayload: number };
+  /** Every error the sockets answer (before a call, in a call, in a subscription), for logging. */
+  onError(error: TRPCError, ctx: Context | undefined): void;
 }
 
 export interface TrpcWsTransport {
@@ -95,6 +98,7 @@ export function createTrpcWsTransport(options: TrpcWsOptions): TrpcWsTransport {
       openSession: openSessionFor(ws, req),
       refuse: (reason) => guard.refuse(ws, reason),
       expectsConnectionParams,
+      onError: options.onError,
     });
     connections.set(ws, activity);
     ws.once('close', () => connections.delete(ws));
