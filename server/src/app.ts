@@ -202,7 +202,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
       (closing ??= (async () => {
         const httpClosed = closeHttpServer(server, config.SHUTDOWN_TIMEOUT_MS);
         resources.beginShutdown();
-        await Promise.all([trpcWs.close(), legacy.close()]);
+        await Promise.all([trpcWs.close(config.SHUTDOWN_TIMEOUT_MS), legacy.close(config.SHUTDOWN_TIMEOUT_MS)]);
         await httpClosed;
         await resources.close(config.SHUTDOWN_TIMEOUT_MS);
       })()),

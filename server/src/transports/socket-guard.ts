@@ -9,6 +9,7 @@ import type { ConnectionMetrics } from '../observability/transport-metrics';
 import type { ConnectionRegistry } from '../state/connection-registry';
 
 export const CloseCode = {
+  GOING_AWAY: 1001,
   POLICY_VIOLATION: 1008,
   INTERNAL_ERROR: 1011,
   SERVER_RESTART: 1012,

@@ -53,9 +53,12 @@ export interface ConnectionOptions {
 export const TOO_MANY_SUBSCRIPTIONS = 'Maximum subscriptions per connection exceeded';
 const AUTH_TIMEOUT = 'Authentication timeout';
 
-/** What the transport's keep-alive sweep needs to know about a connection. */
+/** What the transport's keep-alive sweep and shutdown need to know about a connection. */
 export interface ConnectionActivity {
   lastMessageAt: number;
+  /** Queries and mutations read and not answered yet; `onCallsAnswered` runs when this falls to 0. */
+  callsInFlight: number;
+  onCallsAnswered: (() => void) | undefined;
 }
 
 type Jsonrpc = '2.0' | undefined;
@@ -72,7 +75,7 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
 export function serveConnection(ws: WebSocket, options: ConnectionOptions): ConnectionActivity {
   const { router, frames, metrics, limits } = options;
   const config = router._def._config;
-  const activity: ConnectionActivity = { lastMessageAt: Date.now() };
+  const activity: ConnectionActivity = { lastMessageAt: Date.now(), callsInFlight: 0, onCallsAnswered: undefined };
   /** Aborted when the socket closes, for the calls still running (subscriptions have their own). */
   const closed = new AbortController();
   const subscriptions = new Map<RequestId, AbortController>();
@@ -202,6 +205,8 @@ export function serveConnection(ws: WebSocket, options: ConnectionOptions): Conn
       if (refusal) return respondError(id, jsonrpc, refusal, { type, path, input, ctx: undefined });
       subscription = new AbortController();
       subscriptions.set(id, subscription);
+    } else {
+      activity.callsInFlight++;
     }
     /** A subscription stopped before it started (e.g. its stop came in the same array) is answered `stopped`, as by tRPC. */
     const stoppedEarly = () => {
@@ -220,6 +225,8 @@ export function serveConnection(ws: WebSocket, options: ConnectionOptions): Conn
     } catch (cause) {
       if (subscription) subscriptions.delete(id);
       respondError(id, jsonrpc, cause, { type, path, input, ctx });
+    } finally {
+      if (!subscription && --activity.callsInFlight === 0) activity.onCallsAnswered?.();
     }
   }
 
@@ -253,6 +260,8 @@ export function serveConnection(ws: WebSocket, options: ConnectionOptions): Conn
     : undefined;
   if (!options.expectsConnectionParams) open(() => null);
   ws.on('message', (raw: RawData, isBinary: boolean) => {
+    // Read after the close frame went out: not run, as the client fails its calls on that close.
+    if (ws.readyState !== ws.OPEN) return;
     activity.lastMessageAt = Date.now();
     metrics.received();
     const data = isBinary ? toBuffer(raw) : raw.toString();

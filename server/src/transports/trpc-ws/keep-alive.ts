@@ -16,7 +16,7 @@ export interface KeepAliveOptions {
 
 /** Starts the sweep over `connections` (kept up to date by the transport); returns a stop function. */
 export function keepConnectionsAlive(
-  connections: ReadonlyMap<WebSocket, ConnectionActivity>,
+  connections: ReadonlyMap<WebSocket, Pick<ConnectionActivity, 'lastMessageAt'>>,
   { pingMs, pongWaitMs }: KeepAliveOptions,
 ): () => void {
   const pingSentAt = new WeakMap<WebSocket, number>();

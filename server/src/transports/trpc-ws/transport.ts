@@ -5,6 +5,9 @@
 // (`id: null`: UNAUTHORIZED, or FORBIDDEN over the limit), so the standard client backs off before
 // reconnecting. A socket that announces connectionParams and sends none within WS_AUTH_TIMEOUT_MS is
 // refused the same way. The protocol itself is served per socket by connection.ts.
+// On shutdown each socket gets tRPC's `reconnect` notification, then is closed with 1012 once its
+// queries and mutations in flight are answered (bounded by the shutdown timeout): @trpc/client's
+// wsLink keeps a call on the socket it was sent on and fails it if that socket closes first.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { getErrorShape, TRPCError } from '@trpc/server';
@@ -34,8 +37,8 @@ export interface TrpcWsOptions {
 export interface TrpcWsTransport {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
   activeConnections(): number;
-  /** Tells every client to reconnect (to another instance), then closes the sockets. */
-  close(): Promise<void>;
+  /** Tells every client to reconnect (to another instance), then closes each socket once its calls are answered, within `timeoutMs`. */
+  close(timeoutMs: number): Promise<void>;
 }
 
 const RECONNECT = JSON.stringify({ id: null, method: 'reconnect' });
@@ -110,14 +113,22 @@ export function createTrpcWsTransport(options: TrpcWsOptions): TrpcWsTransport {
       wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
     },
     activeConnections: () => wss.clients.size,
-    async close() {
+    async close(timeoutMs) {
       stopKeepAlive();
       stopCutOff();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
       for (const ws of wss.clients) {
         if (ws.readyState === ws.OPEN) ws.send(RECONNECT);
-        ws.close(CloseCode.SERVER_RESTART, 'Server restarting');
+        const activity = connections.get(ws);
+        const answered = new Promise<void>((resolve) => {
+          if (!activity || activity.callsInFlight === 0) return resolve();
+          activity.onCallsAnswered = resolve;
+        });
+        void Promise.race([answered, deadline]).then(() => ws.close(CloseCode.SERVER_RESTART, 'Server restarting'));
       }
       await new Promise<void>((resolve) => wss.close(() => resolve()));
+      clearTimeout(timer);
     },
   };
 }
