@@ -209,14 +209,18 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
   };
 }
 
-/** Stops accepting, waits for in-flight requests (closing keep-alive sockets as they go idle), bounded in time. */
+/**
+ * Stops accepting and waits for in-flight requests, bounded in time. Idle keep-alive sockets are closed
+ * once, when listening stops; every answer from then on says `Connection: close`, so a proxy never
+ * gets a pooled socket back that the server might close under a request it is already sending
+ * (nginx does not replay a POST, and answers it 502). A socket that was busy at that moment closes
+ * after its answer.
+ */
 async function closeHttpServer(server: Server, timeoutMs: number): Promise<void> {
   if (!server.listening) return;
+  server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => res.setHeader('Connection', 'close'));
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  const sweeper = setInterval(() => server.closeIdleConnections(), 50);
   const deadline = setTimeout(() => server.closeAllConnections(), timeoutMs);
-  server.closeIdleConnections();
   await closed;
-  clearInterval(sweeper);
   clearTimeout(deadline);
 }
