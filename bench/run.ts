@@ -32,7 +32,7 @@ import {
   type Targets,
 } from './report';
 import { seedAuthors } from './seed';
-import { buildBaseline, PROJECT_ENTRY, startServer, type BenchServer, type ServerName } from './servers';
+import { buildBaseline, buildReference, PROJECT_ENTRY, startServer, type BenchServer, type ServerName } from './servers';
 
 const env = (name: string, fallback: string) => process.env[name] ?? fallback;
 const settings = {
@@ -46,6 +46,8 @@ const settings = {
   workloads: env('BENCH_WORKLOADS', 'W1,W2,W3,W4,W6').split(','),
   logLevel: env('BENCH_LOG_LEVEL', 'info'),
   cpuProfile: process.env.BENCH_CPU_PROF === '1',
+  /** A git revision of the project measured in the baseline's place (A/B of a change); RESULTS.md is left alone. */
+  reference: process.env.BENCH_REFERENCE,
 };
 const SEARCH = 'john';
 const USER = 'bench';
@@ -91,37 +93,44 @@ try {
   const postgresVersion = ((await sql`SHOW server_version`)[0] as { server_version: string }).server_version;
   log(`seeded 10,000 authors; '%${SEARCH}%' plan: ${plan.uses ? 'trigram index' : 'NO INDEX'}`);
 
-  const project = await startServer({
-    name: 'project',
-    entry: PROJECT_ENTRY,
-    outDir,
-    env: {
-      NODE_ENV: 'production',
-      DATABASE_URL: databaseUrlOf('project'),
-      REDIS_URL,
-      REDIS_KEY_PREFIX: `${redisPrefix}project:`,
-      LOG_LEVEL: settings.logLevel,
-      ACCESS_TOKEN_TTL: '86400',
-      RATE_LIMIT_ENABLED: 'true',
-      RATE_LIMIT_PER_MINUTE: '1000000000',
-      WS_MESSAGE_RATE_LIMIT: '1000000000',
-      WS_MAX_CONNECTIONS_PER_USER: '100000',
-    },
-  });
+  const projectEnv = {
+    NODE_ENV: 'production',
+    DATABASE_URL: databaseUrlOf('project'),
+    REDIS_URL,
+    REDIS_KEY_PREFIX: `${redisPrefix}project:`,
+    LOG_LEVEL: settings.logLevel,
+    ACCESS_TOKEN_TTL: '86400',
+    RATE_LIMIT_ENABLED: 'true',
+    RATE_LIMIT_PER_MINUTE: '1000000000',
+    WS_MESSAGE_RATE_LIMIT: '1000000000',
+    WS_MAX_CONNECTIONS_PER_USER: '100000',
+  };
+  const project = await startServer({ name: 'project', entry: PROJECT_ENTRY, outDir, env: projectEnv });
   servers.push(project);
   const token = await login(project.url, password);
-  const baseline = await startServer({
-    name: 'baseline',
-    entry: await buildBaseline(outDir),
-    outDir,
-    env: {
-      DATABASE_URL: databaseUrlOf('baseline'),
-      REDIS_URL,
-      REDIS_KEY_PREFIX: `${redisPrefix}baseline:`,
-      ISSUER: String(decodeJwt(token).iss),
-      JWKS_URL: `${project.url}/realms/authors/protocol/openid-connect/certs`,
-    },
-  });
+  // With BENCH_REFERENCE the baseline's slot holds the project as of that revision, run as the
+  // project is (same database, so the same signing keys and user; its own Redis prefix).
+  const baseline = settings.reference
+    ? await startServer({
+        name: 'baseline',
+        entry: await buildReference(settings.reference, outDir),
+        outDir,
+        // Its embedded issuer must be the project's, or it refuses the project's tokens.
+        env: { ...projectEnv, DATABASE_URL: databaseUrlOf('baseline'), REDIS_KEY_PREFIX: `${redisPrefix}baseline:`, PUBLIC_URL: new URL(String(decodeJwt(token).iss)).origin },
+      })
+    : await startServer({
+        name: 'baseline',
+        entry: await buildBaseline(outDir),
+        outDir,
+        env: {
+          DATABASE_URL: databaseUrlOf('baseline'),
+          REDIS_URL,
+          REDIS_KEY_PREFIX: `${redisPrefix}baseline:`,
+          ISSUER: String(decodeJwt(token).iss),
+          JWKS_URL: `${project.url}/realms/authors/protocol/openid-connect/certs`,
+        },
+      });
+  if (settings.reference) log(`reference: the baseline's slot runs the project as of ${settings.reference}`);
   servers.push(baseline);
 
   const requests = {
@@ -163,6 +172,7 @@ try {
   writeFileSync(join(outDir, 'measurements.json'), JSON.stringify({ settings, closed, fanOut }, null, 1));
   console.log(`\n${block}\n`);
   if (settings.cpuProfile) log(`profiling run: RESULTS.md left alone (the profiler slows the project); profiles in ${outDir}`);
+  else if (settings.reference) log(`reference run: RESULTS.md left alone; every round in ${outDir}/rounds.md`);
   else {
     writeResults(join(ROOT, 'bench', 'RESULTS.md'), block);
     log(`written to bench/RESULTS.md; logs and every round in ${outDir}`);

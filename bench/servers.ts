@@ -2,12 +2,12 @@
 // own log file and its inspector on a local port: the project's production bundle
 // (`server/dist/main.js`, what users run) and the baseline, bundled the same way by esbuild so
 // neither pays for a TypeScript loader.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { openSync, readFileSync } from 'node:fs';
+import { mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { build } from 'esbuild';
+import { build, type BuildOptions } from 'esbuild';
 import { freePort } from '../deploy/local/processes';
 import { allowedCores, processCpuSeconds } from './cpu';
 import { connectInspector, type Inspector } from './inspector';
@@ -32,20 +32,33 @@ export interface BenchServer {
 const ROOT = new URL('..', import.meta.url).pathname;
 export const PROJECT_ENTRY = join(ROOT, 'server/dist/main.js');
 
-/** Bundles the baseline into `outDir` (npm packages stay external, as in the project's bundle). */
-export async function buildBaseline(outDir: string): Promise<string> {
-  const outfile = join(outDir, 'baseline.mjs');
-  await build({
-    entryPoints: [join(ROOT, 'bench/baseline/server.ts')],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    logLevel: 'warning',
-  });
+/** Bundles a server for Node as the production build does: one ESM file, npm packages left external. */
+async function bundle(entry: string, outfile: string, options: Pick<BuildOptions, 'sourcemap' | 'plugins'> = {}): Promise<string> {
+  await build({ entryPoints: [entry], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'warning', ...options });
   return outfile;
+}
+
+/** Bundles the baseline into `outDir`. */
+export function buildBaseline(outDir: string): Promise<string> {
+  return bundle(join(ROOT, 'bench/baseline/server.ts'), join(outDir, 'baseline.mjs'));
+}
+
+/**
+ * Builds the project's server as of git revision `rev` into `outDir/reference` (BENCH_REFERENCE):
+ * its `server/`, `shared/`, `drizzle/` and `tsconfig.base.json` taken from git and bundled like the
+ * production build, with npm packages resolved from this checkout's node_modules (so a revision
+ * with other dependencies is measured with today's). Returns the bundle's entry.
+ */
+export function buildReference(rev: string, outDir: string): Promise<string> {
+  const dir = join(outDir, 'reference');
+  mkdirSync(dir, { recursive: true });
+  const archive = execFileSync('git', ['archive', '--format=tar', rev, 'server', 'shared', 'drizzle', 'tsconfig.base.json'], { cwd: ROOT, maxBuffer: 1 << 28 });
+  execFileSync('tar', ['-x', '-C', dir], { input: archive });
+  return bundle(join(dir, 'server/src/main.ts'), join(dir, 'server/dist/main.js'), {
+    sourcemap: true,
+    // The revision's own shared source, inlined as the production build inlines it.
+    plugins: [{ name: 'reference-shared', setup: (b) => b.onResolve({ filter: /^@authors\/shared$/ }, () => ({ path: join(dir, 'shared/src/index.ts') })) }],
+  });
 }
 
 async function waitForHealth(url: string, child: ChildProcess, logFile: string): Promise<void> {

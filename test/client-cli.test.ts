@@ -137,6 +137,13 @@ describe('authors-cli', () => {
       stdout: '',
       stderr: 'error: An author named "Ada Lovelace" already exists (CONFLICT)\n',
     });
+    // The server's message for invalid input is zod's issues as JSON (as stock tRPC sends it): the CLI
+    // writes them as one line.
+    expect(await run(['authors', 'create', '   '])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'error: Invalid data: name: Too small: expected string to have >=1 characters (BAD_REQUEST)\n',
+    });
   });
 
   it('authors list prints a table with a page line; --name, --page, --per-page and --json', async () => {

@@ -18,6 +18,7 @@ import { startTestServer, type TestServer } from './helpers/server';
 import { hasPostgres } from './helpers/services';
 import { REFERENCE_CYCLE, referenceBomb } from './helpers/superjson-payloads';
 import { tamper } from './helpers/tokens';
+import WebSocket from 'ws';
 
 setFlagsFromString('--expose-gc');
 const collectGarbage = runInNewContext('gc') as () => void;
@@ -27,6 +28,13 @@ const HEAP_GROWTH_BOUND = 48 * 1024 * 1024;
 const MAX_INPUT_NODES = 10_000;
 const TOO_LARGE = `Input too large: more than ${MAX_INPUT_NODES} values`;
 const UNSTORABLE = 'Text must not contain NUL characters or unpaired surrogates';
+const MAX_BATCH_SIZE = 50;
+const BATCH_TOO_LARGE = 'Batch call exceeds maximum size';
+/** WS_MAX_SUBSCRIPTIONS_PER_CONNECTION, lowered for the test (default 100). */
+const MAX_SUBSCRIPTIONS = 5;
+const TOO_MANY_SUBSCRIPTIONS = 'Maximum subscriptions per connection exceeded';
+/** WS_AUTH_TIMEOUT_MS, lowered for the test (default 5 s). */
+const AUTH_TIMEOUT_MS = 500;
 /** Over WS_MAX_PAYLOAD and MAX_REQUEST_BODY_SIZE (1 MiB each), by far. */
 const HUGE = 5 * 1024 * 1024;
 
@@ -96,6 +104,25 @@ async function trpcWs(socket: RawTrpcSocket, method: 'query' | 'mutation', path:
   return { code: answer.error?.json?.data?.code, message: answer.error?.json?.message };
 }
 
+/** A `/trpc` socket announcing connectionParams and sending nothing yet: its error frames (code, message) and close. */
+async function openBareTrpcSocket(baseUrl: string) {
+  const socket = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/trpc?connectionParams=1`);
+  const errors: { code?: string; message?: string }[] = [];
+  socket.on('message', (raw) => {
+    if (raw.toString() === 'PING') return; // tRPC's keep-alive, not an answer
+    const frame = JSON.parse(raw.toString()) as { error?: { json?: { message?: string; data?: { code?: string } } } };
+    errors.push({ code: frame.error?.json?.data?.code, message: frame.error?.json?.message });
+  });
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+  );
+  await new Promise<void>((resolve, reject) => {
+    socket.once('open', () => resolve());
+    socket.once('error', reject);
+  });
+  return { socket, frames: () => errors, closed };
+}
+
 // ---- REST --------------------------------------------------------------------------------------
 
 async function rest(connection: HttpConnection, token: string, method: string, path: string, body?: unknown) {
@@ -129,7 +156,10 @@ const TOO_BIG = { status: 413, body: { detail: 'Request body too large' } };
 const httpBadRequest = (message: unknown) => ({ status: 400, code: 'BAD_REQUEST', message });
 const wsBadRequest = (message: unknown) => ({ code: 'BAD_REQUEST', message });
 const LEGACY_INVALID = { status_code: 2, msg: 'Invalid data', code: 'BAD_REQUEST' };
-const unstorable = (field: string) => `Invalid data: ${field}: ${UNSTORABLE}`;
+/** tRPC's message for invalid input is zod's issues as JSON, as a stock tRPC server sends it. */
+const unstorable = (field: string) => JSON.stringify([{ code: 'custom', path: [field], message: UNSTORABLE }], null, 2);
+const issuesAt = (field: string) =>
+  expect.toSatisfy((message: string) => (JSON.parse(message) as { path: unknown[] }[]).every(({ path }) => path.join('.') === field));
 
 /** A row for text PostgreSQL cannot store, sent to a procedure over tRPC and in its REST and legacy forms. */
 function unstorableText(
@@ -232,11 +262,11 @@ const attacks: Attack[] = [
     name: 'ids that are not positive decimal integers',
     'trpc-http': {
       send: (http, { tokens }) => Promise.all(LENIENT_IDS.map((id) => trpcQuery(http, tokens.reader, 'authors.byId', { id }))),
-      expected: LENIENT_IDS.map(() => httpBadRequest(expect.stringMatching(/^Invalid data: id: /))),
+      expected: LENIENT_IDS.map(() => httpBadRequest(issuesAt('id'))),
     },
     'trpc-ws': {
       send: (socket) => Promise.all(LENIENT_IDS.map((id) => trpcWs(socket, 'mutation', 'authors.delete', { id }))),
-      expected: LENIENT_IDS.map(() => wsBadRequest(expect.stringMatching(/^Invalid data: id: /))),
+      expected: LENIENT_IDS.map(() => wsBadRequest(issuesAt('id'))),
     },
     rest: {
       send: (http, { tokens }) =>
@@ -293,6 +323,79 @@ const attacks: Attack[] = [
       },
       expected: { code: 1009, reason: '' },
       closes: true,
+    },
+  },
+  {
+    name: 'a batch over MAX_BATCH_SIZE, refused whole before any call runs',
+    'trpc-http': {
+      send: async (http, { tokens }) => {
+        const calls = Array.from({ length: MAX_BATCH_SIZE + 1 }, () => 'authors.create');
+        const input = Object.fromEntries(calls.map((_, index) => [index, { json: { name: `Batched ${index}` } }]));
+        const response = await http.request({
+          method: 'POST',
+          path: `/trpc/${calls.join(',')}?batch=1`,
+          headers: { authorization: `Bearer ${tokens.writer}`, 'content-type': 'application/json' },
+          body: JSON.stringify(input),
+        });
+        const body = JSON.parse(response.body) as TrpcErrorBody;
+        return { status: response.status, code: body.error?.json?.data?.code, message: body.error?.json?.message };
+      },
+      expected: httpBadRequest(BATCH_TOO_LARGE),
+    },
+    'trpc-ws': {
+      send: async (socket) => {
+        const ids = Array.from({ length: MAX_BATCH_SIZE + 1 }, () => ++wsId);
+        socket.socket.send(JSON.stringify(ids.map((id) => ({ id, method: 'mutation', params: { path: 'authors.create', input: { json: { name: `Batched ${id}` } } } }))));
+        const answers = await vi.waitFor(() => {
+          const found = socket.messages.filter((message) => typeof message.id === 'number' && ids.includes(message.id));
+          if (found.length < ids.length) throw new Error('not every call answered yet');
+          return found as { error?: { json?: { message?: string; data?: { code?: string } } } }[];
+        });
+        return new Set(answers.map((answer) => `${answer.error?.json?.data?.code}: ${answer.error?.json?.message}`));
+      },
+      expected: new Set([`BAD_REQUEST: ${BATCH_TOO_LARGE}`]),
+    },
+  },
+  {
+    name: 'a WebSocket that never authenticates (WS_AUTH_TIMEOUT_MS, shared)',
+    'trpc-ws': {
+      send: async (_, { server }) => {
+        const { frames, closed } = await openBareTrpcSocket(server.url);
+        return { closed: await closed, errors: frames() };
+      },
+      expected: { closed: { code: 4001, reason: 'Authentication timeout' }, errors: [{ code: 'UNAUTHORIZED', message: 'Authentication timeout' }] },
+    },
+    legacy: {
+      send: async (_, { server }) => (await openLegacySocket(server.url)).closed,
+      expected: { code: 4002, reason: 'Authentication timeout' },
+    },
+  },
+  {
+    name: 'a tRPC socket whose first frame is garbage',
+    'trpc-ws': {
+      send: async (_, { server }) => {
+        const { socket, frames, closed } = await openBareTrpcSocket(server.url);
+        socket.send('garbage');
+        return { closed: await closed, errors: frames() };
+      },
+      expected: { closed: { code: 1005, reason: '' }, errors: [{ code: 'PARSE_ERROR', message: 'Malformed TRPCConnectionParamsMessage' }] },
+    },
+  },
+  {
+    name: 'more subscriptions than WS_MAX_SUBSCRIPTIONS_PER_CONNECTION on one socket',
+    'trpc-ws': {
+      send: async (socket) => {
+        const ids = Array.from({ length: MAX_SUBSCRIPTIONS + 1 }, () => ++wsId);
+        for (const id of ids) socket.subscribe(id, 'system.onBroadcast');
+        const answers = await vi.waitFor(() => {
+          const found = ids.map((id) => socket.messages.find((message) => message.id === id));
+          if (found.includes(undefined)) throw new Error('not every subscription answered yet');
+          return found;
+        });
+        for (const id of ids) socket.socket.send(JSON.stringify({ id, method: 'subscription.stop' }));
+        return answers.map((answer) => answer?.result?.type ?? `${answer?.error?.json?.data?.code}: ${(answer?.error?.json as { message?: string }).message}`);
+      },
+      expected: [...Array.from({ length: MAX_SUBSCRIPTIONS }, () => 'started'), `TOO_MANY_REQUESTS: ${TOO_MANY_SUBSCRIPTIONS}`],
     },
   },
   {
@@ -409,7 +512,12 @@ describe.skipIf(!hasPostgres)('hostile input', () => {
   let seeded: Author;
 
   beforeAll(async () => {
-    const server = await startTestServer({ driver: 'postgres', env: { WS_MAX_CONNECTIONS_PER_USER: '50' } });
+    const server = await startTestServer({ driver: 'postgres', env: {
+        WS_MAX_CONNECTIONS_PER_USER: '50',
+        WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: String(MAX_SUBSCRIPTIONS),
+        WS_AUTH_TIMEOUT_MS: String(AUTH_TIMEOUT_MS),
+      },
+    });
     const [admin, writer, reader] = await Promise.all(['admin', 'writer', 'reader'].map((user) => server.tokenFor(user)));
     writerToken = writer!;
     const forged = tamper(reader!, (claims) => ({ ...claims, realm_access: { roles: ['admin'] } }));

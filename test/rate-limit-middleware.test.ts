@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import type { User } from '../server/src/auth/user';
 import { loadConfig } from '../server/src/config';
-import { RATE_LIMIT_EXCEEDED_MESSAGE } from '../server/src/middleware/rate-limit';
+import { RATE_LIMIT_EXCEEDED_MESSAGE } from '../server/src/trpc/error-policy';
 import { createRateLimiter, type RateLimiter } from '../server/src/state/rate-limiter';
 import {
   createRateLimitGuard,

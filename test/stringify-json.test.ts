@@ -68,6 +68,25 @@ describe('stringifyJson', () => {
     expect(() => stringifyJson(cycle)).toThrow(/circular/);
   });
 
+  it('quotes strings and keys of any UTF-16 code units as JSON.stringify does (controls, quotes, lone surrogates)', () => {
+    const codeUnit = fc.integer({ min: 0, max: 0xffff }).map((code) => String.fromCharCode(code));
+    const text = fc.string({ unit: fc.oneof(codeUnit, fc.constantFrom('"', '\\', '\n', '\u2028', '\ud83d\ude00')), maxLength: 12 });
+    fc.assert(
+      fc.property(fc.dictionary(text, fc.oneof(text, fc.array(text, { maxLength: 3 })), { maxKeys: 4 }), (value) => {
+        expect(stringifyJson(value)).toBe(JSON.stringify(value));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('leaves toJSON methods, however placed, to JSON.stringify', () => {
+    const array = Object.assign([new Date(0)], { toJSON: () => 'array' });
+    const date = Object.assign(new Date(0), { toJSON: () => 'date' });
+    const inherited = Object.create({ toJSON: () => 'inherited' }) as object;
+    const values = [array, date, inherited, { list: [array, date], bare: Object.assign(Object.create(null) as object, { at: new Date(1) }) }];
+    for (const value of values) expect(stringifyJson(value)).toBe(JSON.stringify(value));
+  });
+
   it('writes exactly what JSON.stringify writes, for anything', () => {
     fc.assert(
       fc.property(anyValue, (value) => {

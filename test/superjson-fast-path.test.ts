@@ -39,6 +39,11 @@ describe('superjson fast path', () => {
     expect(superjson.deserialize(JSON.parse(JSON.stringify(serialized)))).toEqual(rows);
   });
 
+  it('writes a stream event (redis-event-stream.ts) as superjson.stringify does', () => {
+    const event = { type: 'created', author: { ...author(3), name: 'Ada "A." \\ Lovelace' }, by: 'writer' };
+    expect(JSON.stringify(serializeSuperjson(event))).toBe(superjson.stringify(event));
+  });
+
   it('escapes keys holding . or \\ in Date paths, and lists Dates under index keys first as superjson does', () => {
     const value = { 'a.b': { 'c\\d': new Date(0) }, list: [{ at: new Date(1) }, new Date(2), { at: new Date(3) }, new Date(4)], 7: new Date(5) };
     const serialized = serializeSuperjson(value);

@@ -5,7 +5,7 @@ import superjson from 'superjson';
 import { describe, expect, it } from 'vitest';
 import { appRouter } from '../server/src/routers';
 import { createFrameEncoder } from '../server/src/transports/trpc-ws/frames';
-import { shareImmutable } from '../server/src/trpc/wire-format';
+import { shareImmutable } from '../server/src/trpc/event-feed';
 
 const config = appRouter._def._config;
 const event = () => ({ type: 'created' as const, author: { id: 7, name: 'Ada', createdAt: new Date(0), updatedAt: new Date(1) } });

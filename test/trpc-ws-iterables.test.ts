@@ -42,6 +42,8 @@ describe('tRPC-WS with plain async iterables', () => {
         frames: createFrameEncoder(testRouter._def._config),
         metrics,
         openSession: async () => () => ({ user: null }) as unknown as Context,
+        refuse: () => ws.close(),
+        limits: { maxBatchSize: 50, maxSubscriptions: 100, authTimeoutMs: 5_000 },
         expectsConnectionParams: false,
       }),
     );

@@ -11,7 +11,7 @@ describe('tRPC-WS keep-alive', () => {
   let wss: WebSocketServer;
   let url: string;
   let stop: () => void;
-  const connections = new Map<WebSocket, ConnectionActivity>();
+  const connections = new Map<WebSocket, Pick<ConnectionActivity, 'lastMessageAt'>>();
   beforeAll(async () => {
     wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
     await once(wss, 'listening');

@@ -2,7 +2,8 @@
 // however many subscribers receive it (the tRPC-WS frames themselves: trpc-ws-frames.test.ts).
 import superjson from 'superjson';
 import { describe, expect, it } from 'vitest';
-import { isSharedImmutable, shareImmutable, transformer } from '../server/src/trpc/wire-format';
+import { isSharedImmutable, shareImmutable } from '../server/src/trpc/event-feed';
+import { transformer } from '../server/src/trpc/wire-format';
 
 const event = () => ({
   type: 'created',

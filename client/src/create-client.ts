@@ -1,10 +1,10 @@
 // createClient: one call gives a tRPC client with full inference over the server's router.
-// Queries and mutations go over HTTP (batched, streamed); subscriptions over WebSocket (default) or
+// Queries and mutations go over HTTP (batched); subscriptions over WebSocket (default) or
 // Server-Sent Events, and resume from their last event id after a reconnect.
 import {
   createTRPCClient,
   createWSClient,
-  httpBatchStreamLink,
+  httpBatchLink,
   httpSubscriptionLink,
   splitLink,
   wsLink,
@@ -93,7 +93,9 @@ export function createClient(options: ClientOptions): AuthorsClient {
       splitLink({
         condition: (op) => op.type === 'subscription',
         true: lazyLink(subscriptionLink),
-        false: httpBatchStreamLink({
+        // Not httpBatchStreamLink: a batch of one call (the usual case) then takes the server's
+        // single-call path, and each answer carries its HTTP status and rate-limit headers.
+        false: httpBatchLink({
           url: `${base}/trpc`,
           transformer: superjson,
           async headers() {

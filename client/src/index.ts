@@ -4,6 +4,7 @@ export { createClient, type AppRouter, type AuthorsClient, type ClientOptions } 
 export { createTokenSession, type SessionTokens, type TokenSession, type TokenSessionOptions } from './token-session';
 export { watchLiveEvents, type ConnectionState, type LiveEvent, type LiveEventHandlers } from './live-events';
 export { TRPCClientError } from '@trpc/client';
+export { errorText } from './error-text';
 export type { Author, AuthorEvent, BroadcastEvent, CurrentUser, PaginatedAuthors, Role, TokenSet } from '@authors/shared';
 export {
   LegacyClient,

@@ -1,5 +1,12 @@
 // A typed client for the legacy `/web` protocol, for TypeScript code that still speaks it:
 // requests typed by pkg_id and matched by req_id, broadcasts, and automatic reconnection.
+//
+// What happens to a request when its socket closes depends on the close code. 1012 (the server is
+// restarting) comes only after the server answered every request it ran on that socket, so the
+// requests without an answer never ran: they are sent again, with the same req_id, once reconnected.
+// Any other close (1006 for a crash or a network cut, 4001, 1008…) fails them with
+// LegacyConnectionError, since they may or may not have run. A request made while reconnecting waits
+// for the connection, within its timeout.
 import {
   BROADCAST_REQ_ID,
   StatusCode,
@@ -24,9 +31,12 @@ export interface LegacyClientOptions {
   auth?: 'query' | 'frame';
   /** WebSocket implementation where there is no global one (Node 20: pass `ws`). */
   WebSocket?: typeof globalThis.WebSocket;
-  /** Reconnect after an unexpected close (default true). Pending requests fail either way. */
+  /**
+   * Reconnect after an unexpected close (default true). Requests without an answer are sent again
+   * after a 1012 close (server restart) and fail after any other close.
+   */
   reconnect?: boolean;
-  /** How long a request waits for its answer (default 30 s). */
+  /** How long a request waits for its answer, reconnecting included (default 30 s). */
   timeoutMs?: number;
 }
 
@@ -58,15 +68,24 @@ export class LegacyConnectionError extends Error {
 }
 
 interface Pending {
+  frame: string;
+  /** The socket it was sent on; undefined while it waits to be sent (again). */
+  sentOn: WebSocket | undefined;
   resolve(result: LegacyResult<PkgID>): void;
   reject(error: Error): void;
   timer: ReturnType<typeof setTimeout>;
 }
 
+/** The server closes with this only after answering every request it ran on the socket. */
+const SERVER_RESTART = 1012;
+
 const retryDelayMs = (attempt: number) => Math.min(250 * 2 ** attempt, 5_000);
 
 export class LegacyClient {
   private socket: WebSocket | undefined;
+  /** The socket requests are sent on: authenticated and not closed. */
+  private connected: WebSocket | undefined;
+  private reconnecting = false;
   private ready: Promise<void> | undefined;
   private readonly pending = new Map<string, Pending>();
   private readonly listeners = new Set<(data: LegacyBroadcastData) => void>();
@@ -84,19 +103,28 @@ export class LegacyClient {
 
   /** Sends one request; resolves on status_code 0, rejects with LegacyRequestError otherwise. */
   async request<P extends PkgID>(pkgId: P, data?: LegacyRequestData[P]): Promise<LegacyResult<P>> {
-    await (this.ready ?? this.open());
-    const socket = this.socket;
-    // The socket may have closed since `ready` resolved (its reconnect has begun): fail now rather
-    // than send into a closed socket and wait out the timeout.
-    if (!socket || socket.readyState !== socket.OPEN) throw new LegacyConnectionError(1006, 'not connected');
+    if (!this.reconnecting) await (this.ready ?? this.open());
+    // Closed for good (reconnect off, or closed by the user): nothing would ever send it.
+    if (!this.connected && !this.reconnecting) throw new LegacyConnectionError(1006, 'not connected');
     const reqId = globalThis.crypto.randomUUID();
+    const timeoutMs = this.options.timeoutMs ?? 30_000;
     return new Promise<LegacyResult<P>>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(reqId);
-        reject(new Error(`No answer to pkg_id ${pkgId} within ${this.options.timeoutMs ?? 30_000} ms`));
-      }, this.options.timeoutMs ?? 30_000);
-      this.pending.set(reqId, { resolve: resolve as Pending['resolve'], reject, timer });
-      socket.send(JSON.stringify({ pkg_id: pkgId, req_id: reqId, data: data ?? {} }));
+      const pending: Pending = {
+        frame: JSON.stringify({ pkg_id: pkgId, req_id: reqId, data: data ?? {} }),
+        sentOn: undefined,
+        resolve: resolve as Pending['resolve'],
+        reject,
+        timer: setTimeout(() => {
+          this.pending.delete(reqId);
+          reject(
+            pending.sentOn
+              ? new Error(`No answer to pkg_id ${pkgId} within ${timeoutMs} ms`)
+              : new LegacyConnectionError(1006, `not connected within ${timeoutMs} ms`),
+          );
+        }, timeoutMs),
+      };
+      this.pending.set(reqId, pending);
+      if (this.connected) this.sendOn(this.connected, pending);
     });
   }
 
@@ -108,7 +136,9 @@ export class LegacyClient {
 
   close(): void {
     this.closedByUser = true;
+    this.reconnecting = false;
     this.socket?.close(1000, 'client closed');
+    this.failPending(new LegacyConnectionError(1000, 'client closed'), () => true);
   }
 
   private open(): Promise<void> {
@@ -139,6 +169,9 @@ export class LegacyClient {
           if (frame.type === 'auth_ok') {
             authenticated = true;
             this.attempt = 0;
+            this.connected = socket;
+            this.reconnecting = false;
+            for (const pending of this.pending.values()) if (!pending.sentOn) this.sendOn(socket, pending);
             resolve();
           }
           return;
@@ -151,8 +184,15 @@ export class LegacyClient {
       socket.onclose = (event: CloseEvent) => {
         const error = new LegacyConnectionError(event.code, event.reason);
         if (!authenticated) reject(error);
-        this.failPending(error);
-        if (authenticated && !this.closedByUser && this.options.reconnect !== false) this.scheduleReconnect();
+        if (this.connected === socket) this.connected = undefined;
+        const reconnect = authenticated && !this.closedByUser && this.options.reconnect !== false;
+        if (reconnect && event.code === SERVER_RESTART) {
+          // Not run (see the header): sent again once reconnected.
+          for (const pending of this.pending.values()) if (pending.sentOn === socket) pending.sentOn = undefined;
+        } else {
+          this.failPending(error, (pending) => pending.sentOn === socket || (!reconnect && !this.reconnecting));
+        }
+        if (reconnect) this.scheduleReconnect();
       };
     });
   }
@@ -173,8 +213,14 @@ export class LegacyClient {
     }
   }
 
-  private failPending(error: Error): void {
+  private sendOn(socket: WebSocket, pending: Pending): void {
+    pending.sentOn = socket;
+    socket.send(pending.frame);
+  }
+
+  private failPending(error: Error, which: (pending: Pending) => boolean): void {
     for (const [reqId, pending] of this.pending) {
+      if (!which(pending)) continue;
       clearTimeout(pending.timer);
       pending.reject(error);
       this.pending.delete(reqId);
@@ -182,6 +228,7 @@ export class LegacyClient {
   }
 
   private scheduleReconnect(): void {
+    this.reconnecting = true;
     this.ready = new Promise<void>((resolve, reject) => {
       setTimeout(() => {
         this.attempt++;

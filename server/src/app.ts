@@ -2,6 +2,7 @@
 // WebSocket protocol, the embedded issuer's endpoints, docs, health and metrics.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { TRPCError } from '@trpc/server';
 import type { Config } from './config';
 import type { Database } from './db/database';
 import { EndpointTemplates } from './observability/endpoint-templates';
@@ -33,6 +34,8 @@ import { createSocketGuard } from './transports/socket-guard';
 import { createTrpcHttpHandler, trpcEndpointTemplates } from './transports/trpc-http';
 import { createTrpcWsTransport } from './transports/trpc-ws/transport';
 import { createWebAppHandler, WEB_APP_PATH } from './transports/web-app';
+import type { Context } from './trpc/context';
+import { claimReport, INTERNAL_ERROR_MESSAGE, publicErrorOf } from './trpc/error-policy';
 
 export interface App {
   readonly server: Server;
@@ -58,11 +61,20 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
   const { services, database, redis, metrics, connections } = resources;
   const contexts = createContextFactory(services, config.TRUSTED_PROXIES);
 
+  // Failures inside a procedure call were logged by the call middleware; this catches the rest (a
+  // subscription failing after its call returned, a context or session that could not be built).
+  const logUnexpectedTrpcError = (error: TRPCError, ctx: Context | undefined) => {
+    if (!publicErrorOf(error).unexpected || !claimReport(error)) return;
+    const { correlationId, transport } = ctx?.request ?? {};
+    logger.error({ err: error, correlationId, transport }, 'tRPC request failed unexpectedly');
+  };
   const trpc = createTrpcHttpHandler({
     router: appRouter,
     createContext: (req, res, info) =>
       contexts.forRequest({ req, res, transport: info.type === 'subscription' ? 'sse' : 'http', token: bearerTokenOf(req, info) }),
     maxBodySize: config.MAX_REQUEST_BODY_SIZE,
+    maxBatchSize: config.MAX_BATCH_SIZE,
+    onError: logUnexpectedTrpcError,
   });
   const trpcWsMetrics = connectionMetrics(metrics, 'ws');
   const trpcWs = createTrpcWsTransport({
@@ -71,7 +83,15 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     auth: services.auth,
     guard: createSocketGuard({ registry: connections, metrics: trpcWsMetrics, logger }),
     metrics: trpcWsMetrics,
-    maxPayload: config.WS_MAX_PAYLOAD,
+    limits: {
+      maxPayload: config.WS_MAX_PAYLOAD,
+      maxBatchSize: config.MAX_BATCH_SIZE,
+      maxSubscriptions: config.WS_MAX_SUBSCRIPTIONS_PER_CONNECTION,
+      authTimeoutMs: config.WS_AUTH_TIMEOUT_MS,
+      pingMs: config.WS_PING_MS,
+      pongWaitMs: config.WS_PONG_WAIT_MS,
+    },
+    onError: logUnexpectedTrpcError,
   });
   const legacyMetrics = connectionMetrics(metrics, 'legacy');
   const legacy = createLegacyTransport({
@@ -82,14 +102,19 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     metrics: legacyMetrics,
     logger,
     maxPayload: config.WS_MAX_PAYLOAD,
+    authTimeoutMs: config.WS_AUTH_TIMEOUT_MS,
   });
   const rest = createRestHandler({
     router: appRouter,
     routes: restRoutes,
     createContext: (req, res) => contexts.forRequest({ req, res, transport: 'rest', token: bearerTokenOf(req) }),
     maxBodySize: config.MAX_REQUEST_BODY_SIZE,
-    onServerError: (error, restRoute) =>
-      logger.error({ err: error.cause ?? error, procedure: restRoute.procedure }, 'REST procedure failed'),
+    // Failures inside the procedure call were logged by the call middleware; this catches the rest.
+    onUnexpectedError: (error, restRoute, res) => {
+      if (!claimReport(error)) return;
+      const correlationId = res.getHeader('X-Correlation-ID');
+      logger.error({ err: error, procedure: restRoute.procedure, correlationId }, 'REST request failed unexpectedly');
+    },
   });
   // Built once at start-up: a route naming a missing procedure or field fails here, not at request time.
   const docs = createDocsHandlers(buildOpenApiDocument(appRouter, restRoutes, [healthRoute, metricsRoute], SERVER_VERSION));
@@ -141,12 +166,11 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     // Started inside a promise so that a handler throwing synchronously is answered 500 too,
     // instead of escaping the request listener and taking the process down.
     new Promise<void>((resolve) => resolve(handler(req, res))).catch((error: unknown) => {
-      logger.error(
-        { err: error, path, correlation_id: res.getHeader('X-Correlation-ID') },
-        'unhandled error in HTTP handler',
-      );
+      if (claimReport(error)) {
+        logger.error({ err: error, path, correlationId: res.getHeader('X-Correlation-ID') }, 'unhandled error in HTTP handler');
+      }
       if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'application/json' });
-      res.end(JSON.stringify({ detail: 'Internal server error' }));
+      res.end(JSON.stringify({ detail: INTERNAL_ERROR_MESSAGE }));
     });
   });
 
@@ -178,21 +202,25 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
       (closing ??= (async () => {
         const httpClosed = closeHttpServer(server, config.SHUTDOWN_TIMEOUT_MS);
         resources.beginShutdown();
-        await Promise.all([trpcWs.close(), legacy.close()]);
+        await Promise.all([trpcWs.close(config.SHUTDOWN_TIMEOUT_MS), legacy.close(config.SHUTDOWN_TIMEOUT_MS)]);
         await httpClosed;
         await resources.close(config.SHUTDOWN_TIMEOUT_MS);
       })()),
   };
 }
 
-/** Stops accepting, waits for in-flight requests (closing keep-alive sockets as they go idle), bounded in time. */
+/**
+ * Stops accepting and waits for in-flight requests, bounded in time. Idle keep-alive sockets are closed
+ * once, when listening stops; every answer from then on says `Connection: close`, so a proxy never
+ * gets a pooled socket back that the server might close under a request it is already sending
+ * (nginx does not replay a POST, and answers it 502). A socket that was busy at that moment closes
+ * after its answer.
+ */
 async function closeHttpServer(server: Server, timeoutMs: number): Promise<void> {
   if (!server.listening) return;
+  server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => res.setHeader('Connection', 'close'));
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  const sweeper = setInterval(() => server.closeIdleConnections(), 50);
   const deadline = setTimeout(() => server.closeAllConnections(), timeoutMs);
-  server.closeIdleConnections();
   await closed;
-  clearInterval(sweeper);
   clearTimeout(deadline);
 }

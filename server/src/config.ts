@@ -45,10 +45,18 @@ const envSchema = z.object({
   /** Peers whose X-Forwarded-For is believed (IP addresses). */
   TRUSTED_PROXIES: commaList.default([]),
   WS_MAX_CONNECTIONS_PER_USER: positiveInt.default(5),
+  /** How long a WebSocket (tRPC or legacy) may stay open without authenticating. */
+  WS_AUTH_TIMEOUT_MS: positiveInt.default(5_000),
+  WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: positiveInt.default(100),
+  /** tRPC-WS keep-alive: a socket quiet this long gets a PING, and is dropped if nothing comes in WS_PONG_WAIT_MS. */
+  WS_PING_MS: positiveInt.default(30_000),
+  WS_PONG_WAIT_MS: positiveInt.default(10_000),
 
   MAX_REQUEST_BODY_SIZE: positiveInt.default(1024 * KIB),
   /** Values one procedure input may hold, counted after superjson decoding. */
   MAX_INPUT_NODES: positiveInt.default(10_000),
+  /** Calls per tRPC-HTTP batch and per tRPC-WS message array; a larger batch is refused whole. */
+  MAX_BATCH_SIZE: positiveInt.default(50),
   /** Estimated bytes of audit rows held in memory before calls wait for the database (back-pressure). */
   AUDIT_QUEUE_MAX_BYTES: positiveInt.default(16 * 1024 * KIB),
   WS_MAX_PAYLOAD: positiveInt.default(1024 * KIB),

@@ -21,7 +21,7 @@ export interface Services {
   rateLimits: RateLimitGuard;
   /** Author changes and broadcasts, shared by every instance. */
   events: EventStream;
-  /** Aborted when the server begins shutting down; subscription feeds are interrupted by it (state/event-feed.ts). */
+  /** Aborted when the server begins shutting down; subscription feeds are interrupted by it (trpc/event-feed.ts). */
   shutdownSignal: AbortSignal;
   limits: CallLimits;
   /** Token verification (`auth.authenticate`, shared by every transport), login, refresh, logout. */

@@ -6,8 +6,10 @@
 Requests on one connection run concurrently and are matched to their answers by `req_id`. Author
 events and admin broadcasts go to `on_broadcast`. After an unexpected close the client reconnects
 with exponential back-off (250 ms doubling up to `max_backoff`), asking `get_token` for a fresh
-token each time; requests waiting for an answer fail with LegacyConnectionError, new ones wait for
-the new connection.
+token each time; new requests wait for the new connection. A request waiting for an answer when the
+connection closes is sent again (same req_id) on the new one if the close was 1012 (the server,
+restarting, answered every request it ran before closing, so this one never ran), and fails with
+LegacyConnectionError after any other close (1006 crash, 4001…): it may or may not have run.
 """
 from __future__ import annotations
 
@@ -45,6 +47,8 @@ log = logging.getLogger(__name__)
 INVALID_TOKEN = 4001
 #: What a connection that dropped without a close frame reports (RFC 6455).
 ABNORMAL_CLOSURE = 1006
+#: The server restarting closes with this only after answering every request it ran on the socket.
+SERVER_RESTART = 1012
 
 TokenSource = Callable[[], "str | Awaitable[str]"]
 
@@ -152,18 +156,24 @@ class LegacyClient:
         """Sends `{pkg_id, req_id, data}` and waits for the answer with that req_id.
 
         Raises LegacyRequestError for a non-zero status_code, LegacyConnectionError when the
-        connection drops first, TimeoutError after `timeout` seconds."""
-        socket = await self._open_socket()
+        connection drops first (other than with 1012: see the module's docstring), TimeoutError after
+        `timeout` seconds."""
         req_id = str(uuid.uuid4())
-        answer: asyncio.Future[Response] = asyncio.get_running_loop().create_future()
-        self._pending[req_id] = answer
-        try:
-            await socket.send(json.dumps({"pkg_id": int(pkg_id), "req_id": req_id, "data": dict(data or {})}))
-            response = await asyncio.wait_for(answer, self._timeout)
-        except ConnectionClosed:
-            raise _closed_error(socket) from None
-        finally:
-            self._pending.pop(req_id, None)
+        frame = json.dumps({"pkg_id": int(pkg_id), "req_id": req_id, "data": dict(data or {})})
+        while True:
+            socket = await self._open_socket()
+            answer: asyncio.Future[Response] = asyncio.get_running_loop().create_future()
+            self._pending[req_id] = answer
+            try:
+                await socket.send(frame)
+                response = await asyncio.wait_for(answer, self._timeout)
+                break
+            except (ConnectionClosed, LegacyConnectionError) as error:
+                closed = error if isinstance(error, LegacyConnectionError) else _closed_error(socket)
+                if closed.code != SERVER_RESTART or self._closed or not self._reconnect:
+                    raise closed from None
+            finally:
+                self._pending.pop(req_id, None)
         if response["status_code"] != StatusCode.OK:
             raise LegacyRequestError(response["status_code"], response["data"])
         return Result(response["data"], response["meta"])

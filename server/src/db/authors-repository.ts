@@ -11,6 +11,7 @@ import { and, asc, count, eq, gt, ilike, Param, Placeholder, sql, type SQL } fro
 import type { AppDatabase, Database, RawRow, Statement } from './database';
 import { isUniqueViolation } from './errors';
 import { author } from './schema';
+import { dateOfTimestampText } from './timestamp-text';
 
 export interface AuthorQuery {
   id?: number | undefined;
@@ -107,14 +108,15 @@ function listStatement(db: AppDatabase, byId: boolean, byName: boolean) {
   );
 }
 
-/** A row of AUTHOR_COLUMNS, in that order, as the driver returns it (timestamps as text, or a Date). */
+/**
+ * A timestamp as the driver returns it: postgres.js (under drizzle) gives PostgreSQL's text, read by
+ * its fixed positions (timestamp-text.ts); PGlite gives a fresh Date, kept as it is.
+ */
+const dateOf = (value: unknown): Date => (typeof value === 'string' ? dateOfTimestampText(value) : (value as Date));
+
+/** A row of AUTHOR_COLUMNS, in that order, as the driver returns it. */
 function authorOf([id, name, createdAt, updatedAt]: RawRow): Author {
-  return {
-    id: id as number,
-    name: name as string,
-    created_at: new Date(createdAt as string | Date),
-    updated_at: new Date(updatedAt as string | Date),
-  };
+  return { id: id as number, name: name as string, created_at: dateOf(createdAt), updated_at: dateOf(updatedAt) };
 }
 
 export function createAuthorRepository({ db, readRows }: Pick<Database, 'db' | 'readRows'>): AuthorRepository {

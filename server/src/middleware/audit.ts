@@ -9,9 +9,9 @@
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import type { TRPCError } from '@trpc/server';
 import type { NewAuditLog } from '../db/audit-repository';
-import { callOutcome, isRefusal, isUnexpected } from '../observability/call-outcome';
+import { callOutcome, isRefusal } from '../observability/call-outcome';
 import { redactSecrets } from '../observability/redact';
-import { INTERNAL_ERROR_MESSAGE } from '../trpc/init';
+import { publicErrorOf } from '../trpc/error-policy';
 import type { CallInfo } from './call-info';
 
 const OK = 200;
@@ -57,7 +57,7 @@ export async function auditCall(
     request_data: requestData?.data ?? null,
     status_code: error ? getHTTPStatusCodeFromError(error) : OK,
     // Details of unexpected errors stay in the server log (same correlation id), as for clients.
-    error_message: error ? (isUnexpected(error) ? INTERNAL_ERROR_MESSAGE : error.message) : null,
+    error_message: error ? publicErrorOf(error).message : null,
     duration_ms: Math.round(elapsedMs),
     count: 1,
   };

@@ -17,10 +17,10 @@ import { TRPCError } from '@trpc/server';
 import { resetSeconds, type RateLimitDecision } from '../state/rate-limiter';
 import type { RateLimitLimits, RateLimitType } from '../state/rate-limiter-guard';
 import type { Context, ResponseHeaders } from '../trpc/context';
+import { RATE_LIMIT_EXCEEDED_MESSAGE } from '../trpc/error-policy';
 import type { RateLimitMeta } from '../trpc/init';
 import type { CallInfo } from './call-info';
 
-export const RATE_LIMIT_EXCEEDED_MESSAGE = 'Rate limit exceeded';
 export const RATE_LIMIT_UNAVAILABLE_MESSAGE = 'Rate limiting is unavailable, please try again later';
 
 const MINUTE_MS = 60_000;

@@ -12,11 +12,6 @@ export function isRefusal(error: TRPCError): boolean {
   return error.code === 'UNAUTHORIZED' || error.code === 'FORBIDDEN' || error.code === 'TOO_MANY_REQUESTS';
 }
 
-/** Errors that are bugs or broken dependencies rather than the caller's mistake. */
-export function isUnexpected(error: TRPCError): boolean {
-  return error.code === 'INTERNAL_SERVER_ERROR';
-}
-
 /**
  * `app_errors_total{error_type}`: the class of the underlying error, e.g. DrizzleQueryError
  * (bounded by the code base). The class, not `.name`: many libraries leave `.name` as "Error".

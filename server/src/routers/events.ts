@@ -3,10 +3,9 @@
 import type { AppEvent } from '@authors/shared';
 import { TRPCError } from '@trpc/server';
 import { EventTooOldError, type StreamEvent } from '../state/event-stream';
-import { createEventFeed, type EventFeed } from '../state/event-feed';
 import { SubscriberTooSlowError } from '../state/follow-events';
 import type { Context } from '../trpc/context';
-import { shareImmutable } from '../trpc/wire-format';
+import { createEventFeed, shareImmutable, type EventFeed } from '../trpc/event-feed';
 
 /**
  * Publishes after the write has committed. A failure is logged, not thrown: the write succeeded and
@@ -30,7 +29,7 @@ function toTrpcError(error: unknown): unknown {
 /**
  * The resumable feed of the events `select` picks (and maps), ending when the subscription stops and
  * interrupted (never ended) by a server shutdown, with stream errors mapped to tRPC errors.
- * Transports pull it or push it (state/event-feed.ts).
+ * Transports pull it or push it (trpc/event-feed.ts).
  */
 export function followStream<T>(
   ctx: Context,

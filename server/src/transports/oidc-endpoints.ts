@@ -11,7 +11,7 @@ import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import type { JSONWebKeySet } from 'jose';
 import type { AppRouter } from '../routers';
 import type { Context } from '../trpc/context';
-import { INTERNAL_ERROR_MESSAGE } from '../trpc/init';
+import { INTERNAL_ERROR_MESSAGE } from '../trpc/error-policy';
 import { sendJson } from './http-response';
 
 export interface OidcEndpointsOptions {

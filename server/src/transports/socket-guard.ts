@@ -9,6 +9,7 @@ import type { ConnectionMetrics } from '../observability/transport-metrics';
 import type { ConnectionRegistry } from '../state/connection-registry';
 
 export const CloseCode = {
+  GOING_AWAY: 1001,
   POLICY_VIOLATION: 1008,
   INTERNAL_ERROR: 1011,
   SERVER_RESTART: 1012,
@@ -31,8 +32,11 @@ function closeSoon(ws: WebSocket, code: number, reason: string): void {
 }
 
 export interface SocketGuard {
-  /** Registers the socket for `user`; false (and the socket closed with 1008) when over the limit. */
-  admit(ws: WebSocket, user: User): Promise<boolean>;
+  /**
+   * Registers the socket for `user`; false (and the socket closed with 1008) when over the limit.
+   * `beforeExpiryClose` runs when the token expires, just before the 4001 close (to say why first).
+   */
+  admit(ws: WebSocket, user: User, beforeExpiryClose?: () => void): Promise<boolean>;
   /** Closes a socket whose authentication failed with 4001, counting the refusal. */
   refuse(ws: WebSocket, reason: string): void;
 }
@@ -44,7 +48,7 @@ export function createSocketGuard(options: {
 }): SocketGuard {
   const { registry, metrics, logger } = options;
   return {
-    async admit(ws, user) {
+    async admit(ws, user, beforeExpiryClose) {
       const connectionId = randomUUID();
       const { allowed } = await registry.register(user.sub, connectionId);
       if (!allowed || ws.readyState !== ws.OPEN) {
@@ -60,7 +64,10 @@ export function createSocketGuard(options: {
       // setTimeout cannot wait longer than 2^31-1 ms; a token living that long just outlives the timer.
       const expiry =
         lifetimeMs <= MAX_TIMER_MS
-          ? setTimeout(() => ws.close(CloseCode.INVALID_TOKEN, 'Token expired'), Math.max(lifetimeMs, 0))
+          ? setTimeout(() => {
+              beforeExpiryClose?.();
+              ws.close(CloseCode.INVALID_TOKEN, 'Token expired');
+            }, Math.max(lifetimeMs, 0))
           : undefined;
       ws.once('close', () => {
         clearTimeout(expiry);

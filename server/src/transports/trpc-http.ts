@@ -1,12 +1,14 @@
 // tRPC over HTTP at /trpc (queries, mutations, batching, streaming, SSE subscriptions) via tRPC's
-// node adapter, with one shortcut of our own: a single, unbatched call — a GET of a query or a JSON
-// POST of a mutation (`httpLink`, curl, caches) — is answered directly on tRPC's primitives. The
-// adapter turns every request into a Fetch `Request` and its answer into a `Response` read back
-// through a web stream: a quarter of a small mutation's cost (bench W6). The shortcut answers the
-// same status and JSON body through the same `callTRPCProcedure`, error formatter and transformer,
-// with input parsed lazily as the adapter does (so a refused call never reads its body); anything
-// else (batches, streaming, chunked bodies, other content types, unknown paths, a method the
-// procedure does not take) goes to the adapter unchanged.
+// node adapter, with one shortcut of our own: a single call — a GET of a query or a JSON POST of a
+// mutation, unbatched (`httpLink`, curl, caches) or a batch of one (`httpBatchLink`, which the typed
+// client uses, with one call in flight) — is answered directly on tRPC's primitives. The adapter
+// turns every request into a Fetch `Request` and its answer into a `Response` read back through a
+// web stream: a quarter of a small mutation's cost (bench W6). The shortcut answers the same status
+// and JSON body through the same `callTRPCProcedure`, error formatter and transformer, with input
+// parsed lazily as the adapter does (so a refused call never reads its body); anything else
+// (batches of several calls, streaming, chunked bodies, other content types, unknown paths, a method
+// the procedure does not take, `connectionParams` in the URL) goes to the adapter unchanged.
+// test/trpc-differential.test.ts holds both to the same answers.
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { callTRPCProcedure, getErrorShape, getTRPCErrorFromUnknown, transformTRPCResponse, TRPCError, type AnyProcedure } from '@trpc/server';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
@@ -20,6 +22,10 @@ export interface TrpcHttpOptions {
   router: AppRouter;
   createContext(req: IncomingMessage, res: ServerResponse, info: TrpcRequestInfo): Promise<Context>;
   maxBodySize: number;
+  /** Calls per batch; a larger batch is refused whole (tRPC's own `maxBatchSize`). */
+  maxBatchSize: number;
+  /** Every error tRPC's adapter answers (before a call, in a call, in an SSE stream), for logging. */
+  onError(error: TRPCError, ctx: Context | undefined): void;
 }
 
 const BASE_PATH = '/trpc/';
@@ -33,7 +39,9 @@ export function createTrpcHttpHandler(options: TrpcHttpOptions): RequestListener
     router,
     basePath: BASE_PATH,
     maxBodySize: options.maxBodySize,
+    maxBatchSize: options.maxBatchSize,
     createContext: ({ req, res, info }) => options.createContext(req, res, info),
+    onError: ({ error, ctx }) => options.onError(error, ctx),
   });
   // tRPC types `_def.procedures` as the nested router shape; at run time it is the flat map of
   // dotted paths to procedures.
@@ -44,45 +52,64 @@ export function createTrpcHttpHandler(options: TrpcHttpOptions): RequestListener
   function singleCall(req: IncomingMessage): SingleCall | undefined {
     if (req.headers['trpc-accept'] !== undefined) return undefined;
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.searchParams.has('batch')) return undefined;
+    if (url.searchParams.has('connectionParams')) return undefined;
+    // The adapter reads only `batch=1` as a batch; a batch of several calls is its own.
+    const batched = url.searchParams.get('batch') === '1';
     const path = procedurePathOf(url.pathname);
-    if (path === undefined) return undefined; // malformed escapes: the adapter words the error
+    if (path === undefined || (batched && path.includes(','))) return undefined; // malformed escapes: the adapter words the error
     const type = typeOf.get(path);
     if (req.method === 'GET' && type === 'query') {
-      const input = url.searchParams.get('input');
-      return { path, type, readInput: async () => (input === null ? undefined : input) };
+      // An empty `?input=` is no input, as the adapter reads it.
+      const input = url.searchParams.get('input') || undefined;
+      return { path, type, batched, readInput: async () => input };
     }
     const declaredLength = req.headers['content-length'];
     if (req.method === 'POST' && type === 'mutation' && declaredLength !== undefined && isJson(req)) {
       // The hygiene layer has refused a declared length over the limit; nothing longer can arrive.
-      return { path, type, readInput: async () => (Number(declaredLength) === 0 ? undefined : await readText(req)) };
+      return { path, type, batched, readInput: async () => (Number(declaredLength) === 0 ? undefined : await readText(req)) };
     }
     return undefined;
   }
 
-  async function answer(req: IncomingMessage, res: ServerResponse, { path, type, readInput }: SingleCall) {
-    const ctx = await options.createContext(req, res, { type, connectionParams: null });
-    const parseInput = async () => {
-      const text = await readInput();
-      try {
-        return text === undefined ? undefined : config.transformer.input.deserialize(JSON.parse(text));
-      } catch (cause) {
-        throw new TRPCError({ code: 'BAD_REQUEST', cause });
+  /** The call's input, from its JSON text (in a batch, the entry "0"), as the adapter reads it. */
+  function parseInput(text: string | undefined, batched: boolean): unknown {
+    if (text === undefined) return undefined;
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (cause) {
+      throw new TRPCError({ code: 'BAD_REQUEST', cause });
+    }
+    if (batched) {
+      if (typeof json !== 'object' || json === null) {
+        throw new TRPCError({ code: 'BAD_REQUEST', message: '"input" needs to be an object when doing a batch call' });
       }
-    };
+      json = (json as Record<string, unknown>)[0];
+      if (json === undefined) return undefined;
+    }
+    try {
+      return config.transformer.input.deserialize(json);
+    } catch (cause) {
+      throw new TRPCError({ code: 'BAD_REQUEST', cause });
+    }
+  }
+
+  async function answer(req: IncomingMessage, res: ServerResponse, { path, type, batched, readInput }: SingleCall) {
+    const ctx = await options.createContext(req, res, { type, connectionParams: null });
     // Middleware (login limits, audit) and the procedure each ask; the body can be read only once.
     let input: Promise<unknown> | undefined;
-    const getRawInput = () => (input ??= parseInput());
+    const getRawInput = () => (input ??= readInput().then((text) => parseInput(text, batched)));
     let status = 200;
-    let body: string;
+    let response: unknown;
     try {
       const data = await callTRPCProcedure({ router, path, getRawInput, ctx, type, signal: undefined, batchIndex: 0 });
-      body = JSON.stringify(transformTRPCResponse(config, { result: { data } }));
+      response = transformTRPCResponse(config, { result: { data } });
     } catch (cause) {
       const error = getTRPCErrorFromUnknown(cause);
       status = getHTTPStatusCodeFromError(error);
-      body = JSON.stringify(transformTRPCResponse(config, { error: getErrorShape({ config, error, type, path, input: undefined, ctx }) }));
+      response = transformTRPCResponse(config, { error: getErrorShape({ config, error, type, path, input: undefined, ctx }) });
     }
+    const body = JSON.stringify(batched ? [response] : response);
     res.writeHead(status, { ...JSON_HEADERS, 'Content-Length': Buffer.byteLength(body) });
     res.end(body);
   }
@@ -96,6 +123,8 @@ export function createTrpcHttpHandler(options: TrpcHttpOptions): RequestListener
 interface SingleCall {
   path: string;
   type: 'query' | 'mutation';
+  /** A batch of one (`?batch=1`): the input is the entry "0", the answer a one-element array. */
+  batched: boolean;
   /** The input's JSON text (superjson), read only when the procedure asks for its input. */
   readInput(): Promise<string | undefined>;
 }

@@ -7,6 +7,7 @@
 // which asks `isSharedImmutable`).
 import type { CombinedDataTransformer } from '@trpc/server';
 import superjson from 'superjson';
+import { isSharedImmutable } from './event-feed';
 import { serializeSuperjson, type Serialized } from './superjson-fast-path';
 import { deserializeInput } from './superjson-input';
 
@@ -17,36 +18,16 @@ interface Memo {
 }
 
 const NOT_TRACKED = Symbol('not tracked');
-const immutable = new WeakSet<object>();
 const memos = new WeakMap<object, Memo>();
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
 
-function deepFreeze(value: unknown): void {
-  if (!isObject(value) || Object.isFrozen(value)) return;
-  Object.freeze(value);
-  for (const key of Object.keys(value)) deepFreeze(value[key]);
-}
-
-/** Declares `payload` immutable (and freezes it, deeply) so its wire form is computed once. */
-export function shareImmutable<T extends object>(payload: T): T {
-  if (!immutable.has(payload)) {
-    deepFreeze(payload);
-    immutable.add(payload);
-  }
-  return payload;
-}
-
-/** True for a payload declared with `shareImmutable`: its wire form may be cached by identity. */
-export function isSharedImmutable(value: unknown): value is object {
-  return isObject(value) && immutable.has(value);
-}
-
 /** tRPC wraps a `tracked(id, data)` value as `{id, data}` before serializing it. */
 function sharedPayloadOf(value: Record<string, unknown>): { payload: object; trackedId: unknown } | undefined {
-  if (immutable.has(value)) return { payload: value, trackedId: NOT_TRACKED };
+  // `as unknown`: on a miss the type guard would narrow `value` to never for the envelope test below.
+  if (isSharedImmutable(value as unknown)) return { payload: value, trackedId: NOT_TRACKED };
   const keys = Object.keys(value);
-  if (keys.length === 2 && 'id' in value && isObject(value.data) && immutable.has(value.data)) {
+  if (keys.length === 2 && 'id' in value && isSharedImmutable(value.data)) {
     return { payload: value.data, trackedId: value.id };
   }
   return undefined;

@@ -1,7 +1,7 @@
 // Authors: search by name, page through, and — with the roles for it — create, rename and delete.
 // Controls the user has no role for are not rendered at all; the server enforces the same roles.
-import type { Author, PaginatedAuthors } from '@authors/client';
-import { errorText, h } from './dom';
+import { errorText, type Author, type PaginatedAuthors } from '@authors/client';
+import { h } from './dom';
 import type { SignedIn } from './session';
 
 const PER_PAGE = 10;

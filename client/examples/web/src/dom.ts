@@ -1,6 +1,5 @@
 // A tiny element builder: enough DOM for this app without a framework. Text is always set as text
 // (never parsed as HTML), so author names and broadcast messages cannot inject markup.
-import { TRPCClientError } from '@authors/client';
 
 type Child = Node | string | null | undefined | false;
 
@@ -16,10 +15,4 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   }
   for (const child of children) if (child) element.append(child);
   return element;
-}
-
-/** One line for an error: the server's message and its tRPC code (`CONFLICT`, `FORBIDDEN`…). */
-export function errorText(error: unknown): string {
-  if (error instanceof TRPCClientError && typeof error.data?.code === 'string') return `${error.message} (${error.data.code})`;
-  return error instanceof Error ? error.message : String(error);
 }

@@ -1,7 +1,7 @@
 // The live panel: author events and broadcasts as they arrive, newest first, and the connection
 // state. Reconnecting (and replaying missed author events) is the client's job; this only shows it.
-import { watchLiveEvents, type AuthorsClient, type LiveEvent } from '@authors/client';
-import { errorText, h } from './dom';
+import { errorText, watchLiveEvents, type AuthorsClient, type LiveEvent } from '@authors/client';
+import { h } from './dom';
 
 /** The panel keeps this many lines. */
 const MAX_LINES = 100;

@@ -1,5 +1,6 @@
 // The sign-in form.
-import { errorText, h } from './dom';
+import { errorText } from '@authors/client';
+import { h } from './dom';
 
 export function loginView(onSubmit: (username: string, password: string) => Promise<void>): HTMLElement {
   const username = h('input', { name: 'username', autocomplete: 'username', required: true, 'aria-label': 'Username' });

@@ -28,7 +28,10 @@ const LEGACY_CLOSE_CODES = closeCodes({
   [LegacyCloseCode.AUTH_TIMEOUT]: 'no auth frame within 5 s',
   [LegacyCloseCode.POLICY_VIOLATION]: 'over `WS_MAX_CONNECTIONS_PER_USER` (counted across instances)',
   [LegacyCloseCode.MESSAGE_TOO_BIG]: 'a frame over `WS_MAX_PAYLOAD`',
-  [CloseCode.SERVER_RESTART]: 'the instance is shutting down: reconnect',
+  [CloseCode.SERVER_RESTART]:
+    'the instance is shutting down, after answering every request it read on the socket: a request without an answer never ran; reconnect and send it again',
+  [CloseCode.GOING_AWAY]:
+    'the instance shut down with requests still running (`SHUTDOWN_TIMEOUT_MS`): a request without an answer may or may not have run; reconnect',
 });
 
 /**

@@ -7,9 +7,8 @@ import {
   type PaginationMeta,
   type ReqId,
 } from '@authors/shared';
-import { getTRPCErrorFromUnknown, type TRPC_ERROR_CODE_KEY } from '@trpc/server';
-import { z } from 'zod';
-import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailableError } from '../../trpc/init';
+import type { TRPC_ERROR_CODE_KEY } from '@trpc/server';
+import type { PublicError } from '../../trpc/error-policy';
 
 export type FrameData = Record<string, unknown>;
 
@@ -81,27 +80,8 @@ export function successFrame(
   return { pkg_id: request.pkgId, req_id: request.reqId, status_code: StatusCode.OK, meta, data };
 }
 
-/** Maps a procedure's error onto the legacy status codes and messages. */
-export function procedureErrorFrame(request: LegacyRequestFrame, error: unknown): LegacyResponse<LegacyErrorData> {
-  const trpcError = getTRPCErrorFromUnknown(error);
-  const { code } = trpcError;
-  const at = (status: StatusCode, msg: string, issues?: unknown[]) =>
-    errorFrame(request.pkgId, request.reqId, status, code, msg, issues);
-  switch (code) {
-    case 'FORBIDDEN':
-    case 'UNAUTHORIZED':
-      return at(StatusCode.PERMISSION_DENIED, trpcError.message);
-    case 'BAD_REQUEST':
-      return trpcError.cause instanceof z.ZodError
-        ? at(StatusCode.INVALID_DATA, 'Invalid data', trpcError.cause.issues)
-        : at(StatusCode.INVALID_DATA, trpcError.message);
-    case 'CONFLICT':
-      return at(StatusCode.INVALID_DATA, trpcError.message);
-    case 'TOO_MANY_REQUESTS':
-      return at(StatusCode.ERROR, 'Rate limit exceeded');
-    case 'INTERNAL_SERVER_ERROR':
-      return at(StatusCode.ERROR, isDatabaseUnavailableError(trpcError) ? DATABASE_UNAVAILABLE_MESSAGE : 'Internal error');
-    default:
-      return at(StatusCode.ERROR, trpcError.message);
-  }
+/** A failed call's frame: status and message are the error policy's (trpc/error-policy.ts); issues only for validation. */
+export function procedureErrorFrame(request: LegacyRequestFrame, error: PublicError): LegacyResponse<LegacyErrorData> {
+  const { code, legacy, issues } = error;
+  return errorFrame(request.pkgId, request.reqId, legacy.status, code, legacy.msg, issues ?? undefined);
 }

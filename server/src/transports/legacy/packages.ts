@@ -10,6 +10,7 @@ import { legacyRequestDataSchemas, PkgID, type PaginationMeta } from '@authors/s
 import { TRPCError } from '@trpc/server';
 import type { z } from 'zod';
 import type { AppRouter } from '../../routers';
+import { VALIDATION_MESSAGE } from '../../trpc/error-policy';
 import type { FrameData } from './frames';
 
 export type Caller = ReturnType<AppRouter['createCaller']>;
@@ -61,7 +62,7 @@ const isPkgId = (pkgId: number): pkgId is PkgID => Object.hasOwn(legacyPackages,
 export function preparePackage(pkgId: number, data: FrameData): ((caller: Caller) => Promise<PackageResult>) | undefined {
   if (!isPkgId(pkgId)) return undefined;
   const parsed = legacyRequestDataSchemas[pkgId].safeParse(data);
-  if (!parsed.success) throw new TRPCError({ code: 'BAD_REQUEST', message: 'Invalid data', cause: parsed.error });
+  if (!parsed.success) throw new TRPCError({ code: 'BAD_REQUEST', message: VALIDATION_MESSAGE, cause: parsed.error });
   const { run } = legacyPackages[pkgId] as Package<typeof pkgId>;
   return (caller) => run(caller, parsed.data as DataOf<typeof pkgId>);
 }

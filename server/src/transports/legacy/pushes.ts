@@ -2,13 +2,13 @@
 // tRPC client subscribes to (`authors.onChange`, `system.onBroadcast`), called on the socket's own
 // server-side caller. So the procedures' rules decide who receives what — a user without
 // `get-authors` gets no author events, as `authors.onChange` refuses them — and they live in one
-// place. The feeds push (state/event-feed.ts): an event reaches each socket with one function call,
+// place. The feeds push (trpc/event-feed.ts): an event reaches each socket with one function call,
 // and its frame is serialized and UTF-8 encoded once per event for every socket (keyed by the event
 // object, which every subscriber shares), not once per socket.
 import { BROADCAST_REQ_ID, type AppEvent } from '@authors/shared';
 import { isTrackedEnvelope, TRPCError } from '@trpc/server';
 import { stringifyJson } from '../../json/stringify-json';
-import { isEventFeed, type EventFeedSink } from '../../state/event-feed';
+import { isEventFeed, type EventFeedSink } from '../../trpc/event-feed';
 import type { Caller } from './packages';
 
 const frames = new WeakMap<object, Buffer>();

@@ -2,6 +2,11 @@
 // holds it to the per-user connection limit, runs each request frame through the pkg_id table on a
 // server-side caller, and pushes author events and broadcasts in the legacy frame format through
 // the same caller's subscriptions (pushes.ts), so the procedures' rules decide what it receives.
+//
+// A graceful shutdown drains each socket: it stops reading, answers every request already read, then
+// closes with 1012. A request that got no answer before a 1012 close was never run, so a client may
+// send it again after reconnecting (client/src/legacy-client.ts does). Requests still running at the
+// shutdown deadline get a 1001 close instead: they may or may not have run.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { LegacyCloseCode, StatusCode, type LegacyResponse } from '@authors/shared';
@@ -13,6 +18,7 @@ import type { User } from '../../auth/user';
 import type { Logger } from '../../observability/logger';
 import type { ConnectionMetrics } from '../../observability/transport-metrics';
 import type { AppRouter } from '../../routers';
+import { claimReport, publicErrorOf } from '../../trpc/error-policy';
 import type { ContextFactory } from '../context-factory';
 import { CloseCode, leaveFrameErrorsToWs, MAX_BUFFERED_BYTES, type SocketGuard } from '../socket-guard';
 import { readAuthFrame } from './auth-frame';
@@ -28,16 +34,17 @@ export interface LegacyTransportOptions {
   metrics: ConnectionMetrics;
   logger: Logger;
   maxPayload: number;
-  authTimeoutMs?: number;
+  /** How long a socket without a query token may wait before its auth frame (close 4002 after). */
+  authTimeoutMs: number;
 }
 
 export interface LegacyTransport {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
   activeConnections(): number;
-  close(): Promise<void>;
+  /** Drains every socket (see the header), waiting at most `timeoutMs` for the requests running on them. */
+  close(timeoutMs: number): Promise<void>;
 }
 
-const AUTH_TIMEOUT_MS = 5_000;
 /** Requests one connection may have running at once; more are answered with an error, not queued. */
 const MAX_IN_FLIGHT = 64;
 const AUTH_OK = JSON.stringify({ type: 'auth_ok' });
@@ -51,11 +58,17 @@ interface Session {
   inFlight: number;
 }
 
+/** Requests read on one socket and not answered yet: a drain waits for none to be left. */
+interface Unanswered {
+  count: number;
+  onNone: (() => void) | undefined;
+}
+
 export function createLegacyTransport(options: LegacyTransportOptions): LegacyTransport {
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload });
   const sessions = new Map<WebSocket, Session>();
-  const authTimeoutMs = options.authTimeoutMs ?? AUTH_TIMEOUT_MS;
-  const { metrics, logger } = options;
+  const unanswered = new Map<WebSocket, Unanswered>();
+  const { metrics, logger, authTimeoutMs } = options;
 
   /** Writes one frame; false when the socket is closed or was cut off for not reading. */
   const write = (ws: WebSocket, payload: string | Buffer): boolean => {
@@ -106,12 +119,21 @@ export function createLegacyTransport(options: LegacyTransportOptions): LegacyTr
     return session;
   }
 
+  /** The frame of a failed request; a failure the call middleware has not logged yet is logged here. */
+  function failureFrame(request: LegacyRequestFrame, cause: unknown) {
+    const error = publicErrorOf(cause);
+    if (error.unexpected && claimReport(cause)) {
+      logger.error({ err: cause, pkgId: request.pkgId, reqId: request.reqId }, 'legacy request failed unexpectedly');
+    }
+    return procedureErrorFrame(request, error);
+  }
+
   async function handle(ws: WebSocket, session: Session, request: LegacyRequestFrame) {
     let run: ReturnType<typeof preparePackage>;
     try {
       run = preparePackage(request.pkgId, request.data);
     } catch (error) {
-      send(ws, stringifyJson(procedureErrorFrame(request, error)));
+      send(ws, stringifyJson(failureFrame(request, error)));
       return;
     }
     if (!run) {
@@ -128,14 +150,32 @@ export function createLegacyTransport(options: LegacyTransportOptions): LegacyTr
       const { data, meta } = await run(session.caller);
       response = successFrame(request, data, meta);
     } catch (error) {
-      response = procedureErrorFrame(request, error);
+      response = failureFrame(request, error);
     } finally {
       session.inFlight--;
     }
     send(ws, stringifyJson(response));
   }
 
+  /** Closes `ws` with 1012 once every request read on it is answered, or with 1001 at the deadline. */
+  async function drain(ws: WebSocket, deadline: Promise<void>) {
+    const requests = unanswered.get(ws);
+    // Frames not read yet stay unread: they were never run, and the client will see 1012.
+    ws.pause();
+    const answered = new Promise<void>((resolve) => {
+      if (!requests || requests.count === 0) return resolve();
+      requests.onNone = resolve;
+    });
+    const drained = await Promise.race([answered.then(() => true), deadline.then(() => false)]);
+    if (drained) ws.close(CloseCode.SERVER_RESTART, 'Server restarting');
+    else ws.close(CloseCode.GOING_AWAY, 'Server restarting; requests were still running');
+    // Read the client's close frame; any request after ours is ignored (see 'message').
+    ws.resume();
+  }
+
   wss.on('connection', (ws: WebSocket, req: IncomingMessage) => {
+    const requests: Unanswered = { count: 0, onNone: undefined };
+    unanswered.set(ws, requests);
     const queryToken = new URL(req.url ?? '/', 'http://localhost').searchParams.get('token');
     let session: Promise<Session | undefined> | undefined = queryToken ? admit(ws, req, queryToken) : undefined;
     const timer = queryToken
@@ -156,15 +196,26 @@ export function createLegacyTransport(options: LegacyTransportOptions): LegacyTr
         session = admit(ws, req, token);
         return;
       }
-      void session.then((ready) => {
-        if (!ready) return;
-        const parsed = parseRequestFrame(text);
-        if (!parsed.ok) return send(ws, JSON.stringify(parsed.response));
-        return handle(ws, ready, parsed.request);
-      }).catch((error: unknown) => logger.error({ err: error }, 'legacy request failed unexpectedly'));
+      // Read after the close frame went out: not run, so that a 1012 close keeps its promise.
+      if (ws.readyState !== ws.OPEN) return;
+      requests.count++;
+      void session
+        .then((ready) => {
+          if (!ready) return;
+          const parsed = parseRequestFrame(text);
+          if (!parsed.ok) return send(ws, JSON.stringify(parsed.response));
+          return handle(ws, ready, parsed.request);
+        })
+        .catch((error: unknown) => logger.error({ err: error }, 'legacy request failed unexpectedly'))
+        .finally(() => {
+          if (--requests.count === 0) requests.onNone?.();
+        });
     });
 
-    ws.on('close', () => clearTimeout(timer));
+    ws.on('close', () => {
+      clearTimeout(timer);
+      unanswered.delete(ws);
+    });
     leaveFrameErrorsToWs(ws);
   });
 
@@ -173,9 +224,12 @@ export function createLegacyTransport(options: LegacyTransportOptions): LegacyTr
       wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
     },
     activeConnections: () => sessions.size,
-    async close() {
-      for (const ws of wss.clients) ws.close(CloseCode.SERVER_RESTART, 'Server restarting');
+    async close(timeoutMs) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+      for (const ws of wss.clients) void drain(ws, deadline);
       await new Promise<void>((resolve) => wss.close(() => resolve()));
+      clearTimeout(timer);
     },
   };
 }

@@ -2,8 +2,7 @@
 // zod schemas, so it cannot drift from what the server does.
 import type { z } from 'zod';
 import type { AppRouter } from '../../routers';
-import { RATE_LIMIT_DETAIL } from '../rest/errors';
-import { DATABASE_UNAVAILABLE_MESSAGE } from '../../trpc/init';
+import { DATABASE_UNAVAILABLE_MESSAGE, INTERNAL_ERROR_MESSAGE, RATE_LIMIT_DETAIL } from '../../trpc/error-policy';
 import { pathParameters, type HttpMethod, type RestRoute } from '../rest/route';
 import { fieldSchema, procedureSchemas, toJsonSchema, validationIssueSchema, rolesSentence, type JsonSchema } from '../procedure-schemas';
 
@@ -69,7 +68,7 @@ const errorResponses = {
       ...rateLimitHeaders,
     },
   },
-  500: errorResponse('Unexpected server failure', 'Error', 'Internal server error'),
+  500: errorResponse('Unexpected server failure', 'Error', INTERNAL_ERROR_MESSAGE),
   502: errorResponse('The identity provider (OIDC mode) cannot be reached or answered something unusable'),
   503: errorResponse(
     'A dependency is unavailable (the database; the rate-limit store with RATE_LIMIT_FAIL_MODE=closed): retry later',

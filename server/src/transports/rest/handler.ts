@@ -1,11 +1,11 @@
 // The REST transport: matches a request against the route table, builds the procedure's input and
-// calls it through a server-side caller with a `rest` context, so RBAC, rate limits, validation and
-// audit are the procedure's own. It adds nothing but the wire format.
+// calls the procedure with a `rest` context, so RBAC, rate limits, validation and audit are the
+// procedure's own. It adds nothing but the wire format.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { getTRPCErrorFromUnknown, type TRPCError } from '@trpc/server';
+import { callTRPCProcedure, type AnyProcedure } from '@trpc/server';
 import type { AppRouter } from '../../routers';
 import type { Context } from '../../trpc/context';
-import { createCallerFactory } from '../../trpc/init';
+import { publicErrorOf } from '../../trpc/error-policy';
 import { sendJson, sendPayloadTooLarge } from '../http-response';
 import { readJsonBody } from './body';
 import { errorResponseOf, RestError } from './errors';
@@ -18,8 +18,8 @@ export interface RestHandlerOptions {
   routes: readonly RestRoute[];
   createContext(req: IncomingMessage, res: ServerResponse): Promise<Context>;
   maxBodySize: number;
-  /** Called for server-side failures (5xx), for logging. */
-  onServerError(error: TRPCError, route: RestRoute): void;
+  /** Called for errors that are not the API's own (error-policy.ts `unexpected`), for logging. */
+  onUnexpectedError(error: unknown, route: RestRoute, res: ServerResponse): void;
 }
 
 export interface RestHandler {
@@ -28,21 +28,23 @@ export interface RestHandler {
   handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
 }
 
-/** The caller is a recursive proxy: each property is the next path segment, the leaf is callable. */
-interface CallerNode {
-  [segment: string]: CallerNode;
-  (input: unknown): Promise<unknown>;
-}
-
 export function createRestHandler(options: RestHandlerOptions): RestHandler {
+  const { router } = options;
   const match = createRouteMatcher(options.routes);
-  const createCaller = createCallerFactory(options.router);
+  // Each route's procedure type, looked up once. A call goes straight to tRPC's callTRPCProcedure
+  // (as a server-side caller does in the end) instead of building a caller proxy per request and
+  // walking it to the procedure. At run time `_def.procedures` is the flat map of dotted paths.
+  const procedures = router._def.procedures as unknown as Record<string, AnyProcedure | undefined>;
+  const typeOf = new Map(
+    options.routes.map(({ procedure }) => {
+      const found = procedures[procedure];
+      if (!found) throw new Error(`REST route names an unknown procedure: ${procedure}`);
+      return [procedure, found._def.type];
+    }),
+  );
 
-  const call = async (route: RestRoute, ctx: Context, input: unknown): Promise<unknown> => {
-    const caller = createCaller(ctx) as unknown as CallerNode;
-    const procedure = route.procedure.split('.').reduce((node, segment) => node[segment]!, caller);
-    return procedure(input);
-  };
+  const call = (route: RestRoute, ctx: Context, input: unknown): Promise<unknown> =>
+    callTRPCProcedure({ router, path: route.procedure, getRawInput: async () => input, ctx, type: typeOf.get(route.procedure)!, signal: undefined, batchIndex: 0 });
 
   return {
     matches: (method, pathname) => match(method, pathname) !== undefined,
@@ -72,10 +74,10 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
           else sendJson(res, cause.status, { detail: cause.detail });
           return;
         }
-        const error = getTRPCErrorFromUnknown(cause);
-        const answer = errorResponseOf(error);
-        if (answer.status >= 500) options.onServerError(error, route);
-        sendJson(res, answer.status, answer.body, answer.headers);
+        const error = publicErrorOf(cause);
+        if (error.unexpected) options.onUnexpectedError(cause, route, res);
+        const { status, body, headers } = errorResponseOf(error);
+        sendJson(res, status, body, headers);
       }
     },
   };

@@ -1,20 +1,27 @@
 // tRPC over WebSocket at /trpc (queries, mutations, subscriptions), sharing the HTTP server's port
 // through the `upgrade` event. The token comes in `connectionParams` (`{ token }`): a missing or bad
 // one closes the socket with 4001, a user over the connection limit gets 1008, and the socket closes
-// with 4001 when the token expires. The protocol itself is served per socket by connection.ts.
+// with 4001 when the token expires; each refusal is preceded by tRPC's error frame for the connection
+// (`id: null`: UNAUTHORIZED, or FORBIDDEN over the limit), so the standard client backs off before
+// reconnecting. A socket that announces connectionParams and sends none within WS_AUTH_TIMEOUT_MS is
+// refused the same way. The protocol itself is served per socket by connection.ts.
+// On shutdown each socket gets tRPC's `reconnect` notification, then is closed with 1012 once its
+// queries and mutations in flight are answered (bounded by the shutdown timeout): @trpc/client's
+// wsLink keeps a call on the socket it was sent on and fails it if that socket closes first.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { TRPCError } from '@trpc/server';
+import { getErrorShape, TRPCError } from '@trpc/server';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { AuthError } from '../../auth/errors';
 import type { AuthService } from '../../auth/auth-service';
 import type { ConnectionMetrics } from '../../observability/transport-metrics';
 import type { AppRouter } from '../../routers';
+import type { Context } from '../../trpc/context';
 import type { ContextFactory } from '../context-factory';
 import { CloseCode, cutOffSlowReaders, leaveFrameErrorsToWs, TOO_MANY_CONNECTIONS, type SocketGuard } from '../socket-guard';
-import { serveConnection, type ConnectionActivity, type OpenSession } from './connection';
+import { serveConnection, type ConnectionActivity, type ConnectionLimits, type OpenSession } from './connection';
 import { createFrameEncoder } from './frames';
-import { keepConnectionsAlive } from './keep-alive';
+import { keepConnectionsAlive, type KeepAliveOptions } from './keep-alive';
 
 export interface TrpcWsOptions {
   router: AppRouter;
@@ -22,26 +29,43 @@ export interface TrpcWsOptions {
   auth: Pick<AuthService, 'authenticate'>;
   guard: SocketGuard;
   metrics: ConnectionMetrics;
-  maxPayload: number;
+  limits: ConnectionLimits & KeepAliveOptions & { maxPayload: number };
+  /** Every error the sockets answer (before a call, in a call, in a subscription), for logging. */
+  onError(error: TRPCError, ctx: Context | undefined): void;
 }
 
 export interface TrpcWsTransport {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
   activeConnections(): number;
-  /** Tells every client to reconnect (to another instance), then closes the sockets. */
-  close(): Promise<void>;
+  /** Tells every client to reconnect (to another instance), then closes each socket once its calls are answered, within `timeoutMs`. */
+  close(timeoutMs: number): Promise<void>;
 }
 
-/** tRPC's keep-alive: a socket quiet this long gets a PING, and is dropped when nothing answers in time. */
-const PING_MS = 30_000;
-const PONG_WAIT_MS = 10_000;
 const RECONNECT = JSON.stringify({ id: null, method: 'reconnect' });
+const TOKEN_EXPIRED = 'Token expired';
 
 export function createTrpcWsTransport(options: TrpcWsOptions): TrpcWsTransport {
-  const { router, contexts, auth, guard, metrics } = options;
-  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload });
+  const { router, contexts, auth, guard, metrics, limits } = options;
+  const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxPayload });
   const frames = createFrameEncoder(router._def._config);
   const connections = new Map<WebSocket, ConnectionActivity>();
+  /** What an authenticated socket is told when its token expires, just before the 4001 close. */
+  const expiredFrame = frames.encode({
+    id: null,
+    error: getErrorShape({
+      config: router._def._config,
+      error: new TRPCError({ code: 'UNAUTHORIZED', message: TOKEN_EXPIRED }),
+      type: 'unknown',
+      path: undefined,
+      input: undefined,
+      ctx: undefined,
+    }),
+  });
+  const send = (ws: WebSocket, frame: string) => {
+    if (ws.readyState !== ws.OPEN) return;
+    ws.send(frame);
+    metrics.sent();
+  };
 
   const openSessionFor =
     (ws: WebSocket, req: IncomingMessage): OpenSession =>
@@ -59,18 +83,29 @@ export function createTrpcWsTransport(options: TrpcWsOptions): TrpcWsTransport {
         guard.refuse(ws, message);
         throw new TRPCError({ code: 'UNAUTHORIZED', message, cause: error });
       }
-      if (!(await guard.admit(ws, user))) throw new TRPCError({ code: 'FORBIDDEN', message: TOO_MANY_CONNECTIONS });
+      const admitted = await guard.admit(ws, user, () => send(ws, expiredFrame));
+      if (!admitted) throw new TRPCError({ code: 'FORBIDDEN', message: TOO_MANY_CONNECTIONS });
       return contexts.forConnection(req, 'ws', user);
     };
 
   wss.on('connection', (ws: WebSocket, req: IncomingMessage) => {
     const expectsConnectionParams = new URL(req.url ?? '/', 'http://localhost').searchParams.get('connectionParams') === '1';
-    connections.set(ws, serveConnection(ws, { router, frames, metrics, openSession: openSessionFor(ws, req), expectsConnectionParams }));
+    const activity = serveConnection(ws, {
+      router,
+      frames,
+      metrics,
+      limits,
+      openSession: openSessionFor(ws, req),
+      refuse: (reason) => guard.refuse(ws, reason),
+      expectsConnectionParams,
+      onError: options.onError,
+    });
+    connections.set(ws, activity);
     ws.once('close', () => connections.delete(ws));
     leaveFrameErrorsToWs(ws);
   });
 
-  const stopKeepAlive = keepConnectionsAlive(connections, { pingMs: PING_MS, pongWaitMs: PONG_WAIT_MS });
+  const stopKeepAlive = keepConnectionsAlive(connections, limits);
   const stopCutOff = cutOffSlowReaders(() => wss.clients);
 
   return {
@@ -78,14 +113,22 @@ export function createTrpcWsTransport(options: TrpcWsOptions): TrpcWsTransport {
       wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
     },
     activeConnections: () => wss.clients.size,
-    async close() {
+    async close(timeoutMs) {
       stopKeepAlive();
       stopCutOff();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
       for (const ws of wss.clients) {
         if (ws.readyState === ws.OPEN) ws.send(RECONNECT);
-        ws.close(CloseCode.SERVER_RESTART, 'Server restarting');
+        const activity = connections.get(ws);
+        const answered = new Promise<void>((resolve) => {
+          if (!activity || activity.callsInFlight === 0) return resolve();
+          activity.onCallsAnswered = resolve;
+        });
+        void Promise.race([answered, deadline]).then(() => ws.close(CloseCode.SERVER_RESTART, 'Server restarting'));
       }
       await new Promise<void>((resolve) => wss.close(() => resolve()));
+      clearTimeout(timer);
     },
   };
 }

@@ -1,12 +1,16 @@
-// What the event subscriptions (authors.onChange, system.onBroadcast) return: one feed that can be
-// pulled or pushed. Pulled as an AsyncIterable — tRPC's SSE responses, server-side callers — it is a
-// generator per subscriber. The WebSocket transport recognises it and attaches a sink instead, so a
-// live event reaches each of thousands of subscribers with one function call (state/follow-events.ts).
-//
+// The fan-out contract between the event subscriptions and the transports, in one place. What
+// `authors.onChange` and `system.onBroadcast` return is an `EventFeed`: one feed that can be pulled or
+// pushed. Pulled as an AsyncIterable — tRPC's SSE responses, server-side callers — it is a generator
+// per subscriber. The WebSocket transports (tRPC-WS, legacy pushes) recognise it (`isEventFeed`) and
+// attach a sink instead, so a live event reaches each of thousands of subscribers with one function
+// call (state/follow-events.ts). The events it yields are shared by every subscriber and declared
+// immutable (`shareImmutable`), so a transport may build an event's frame once and send the same bytes
+// to all (`isSharedImmutable`: the output transformer, trpc/wire-format.ts, and the tRPC-WS frames).
 // A server shutdown interrupts a feed rather than ending it, so that no client takes it for the end
-// of its subscription: see `EventFeedOptions.shutdown`.
-import type { EventStream } from './event-stream';
-import { followEvents, followEventsInto, type FollowOptions } from './follow-events';
+// of its subscription: see `EventFeedOptions.shutdown`. Transports reach events only through this
+// module, never through state/.
+import type { EventStream } from '../state/event-stream';
+import { followEvents, followEventsInto, type FollowOptions } from '../state/follow-events';
 
 const EVENT_FEED = Symbol('event feed');
 
@@ -77,4 +81,28 @@ export function createEventFeed<T>(stream: EventStream, options: EventFeedOption
 
 export function isEventFeed(value: unknown): value is EventFeed<unknown> {
   return typeof value === 'object' && value !== null && EVENT_FEED in value;
+}
+
+const immutable = new WeakSet<object>();
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
+
+function deepFreeze(value: unknown): void {
+  if (!isObject(value) || Object.isFrozen(value)) return;
+  Object.freeze(value);
+  for (const key of Object.keys(value)) deepFreeze(value[key]);
+}
+
+/** Declares `payload` immutable (and freezes it, deeply) so its wire form is computed once. */
+export function shareImmutable<T extends object>(payload: T): T {
+  if (!immutable.has(payload)) {
+    deepFreeze(payload);
+    immutable.add(payload);
+  }
+  return payload;
+}
+
+/** True for a payload declared with `shareImmutable`: its wire form may be cached by identity. */
+export function isSharedImmutable(value: unknown): value is object {
+  return isObject(value) && immutable.has(value);
 }
