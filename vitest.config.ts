@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { ProcessesFirstSequencer } from './test/helpers/sequencer';
 
 // Tests run the packages from source: "@authors/source" is the export condition that points at src/.
 const conditions = ['@authors/source', 'node', 'import', 'default'];
@@ -16,5 +17,6 @@ export default defineConfig({
     testTimeout: 90_000,
     hookTimeout: 60_000,
     globalSetup: ['test/helpers/global-setup.ts'],
+    sequence: { sequencer: ProcessesFirstSequencer },
   },
 });

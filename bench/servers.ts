@@ -8,7 +8,7 @@ import { mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { build, type BuildOptions } from 'esbuild';
-import { freePort } from '../test/helpers/process';
+import { freePort } from '../deploy/local/processes';
 import { allowedCores, processCpuSeconds } from './cpu';
 import { connectInspector, type Inspector } from './inspector';
 import { SERVER_CORE } from './pinning';

@@ -11,7 +11,8 @@ import {
 // The production build: one ESM bundle of the server (dist/main.js) with the workspace's own source
 // (@authors/shared) inlined and every npm dependency left external, resolved from node_modules at run
 // time — PGlite in particular loads its wasm and data files from its own package directory.
-export default defineConfig({
+// `--out-dir` moves the whole build elsewhere (the test suite builds into a directory of its own run).
+export default defineConfig(({ outDir = 'dist' }) => ({
   // main.js serves; user.js is the user-management CLI (`npm run user`) for production, where tsx is absent.
   entry: { main: 'src/main.ts', user: 'src/cli/user.ts' },
   format: ['esm'],
@@ -27,7 +28,7 @@ export default defineConfig({
   onSuccess: async () => {
     const from = dirname(createRequire(import.meta.url).resolve(`${ASYNCAPI_RENDERER_PACKAGE}/package.json`));
     for (const file of Object.values(ASYNCAPI_RENDERER_FILES)) {
-      cpSync(join(from, file), join('dist', BUNDLED_RENDERER_DIR, file));
+      cpSync(join(from, file), join(outDir, BUNDLED_RENDERER_DIR, file));
     }
   },
-});
+}));

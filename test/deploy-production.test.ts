@@ -3,11 +3,13 @@
 // RATE_LIMIT_FAIL_MODE open unless configured. The bundled user CLI is how production gets its users.
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import postgres from 'postgres';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { spawnServer } from './helpers/process';
+import { serverBundleDir } from './helpers/server-bundle';
 import { createTestDatabase, hasPostgres, hasRedis, REDIS_URL, uniqueRedisPrefix } from './helpers/services';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -22,8 +24,9 @@ async function trpcLogin(url: string, username: string, password: string): Promi
 }
 
 describe.skipIf(!hasPostgres || !hasRedis)('production build', () => {
+  // The server bundle is the one the global setup built for this run with `npm run build -w
+  // @authors/server` (into a directory of the run's own rather than server/dist).
   beforeAll(async () => {
-    await run('npm', ['run', 'build', '-w', '@authors/server'], { cwd: ROOT });
     // `npm run build` ends with the web app's build; the script below runs it only when it is stale.
     await run(process.execPath, ['client/examples/web/build-if-stale.mjs'], { cwd: ROOT });
   }, 90_000);
@@ -63,7 +66,7 @@ describe.skipIf(!hasPostgres || !hasRedis)('production build', () => {
     }
 
     // Users come from the bundled CLI, which needs no tsx (a dev dependency) either.
-    await run(process.execPath, ['server/dist/user.js', 'add', 'alice', '--password', 's3cret-pw', '--roles', 'get-authors'], {
+    await run(process.execPath, [join(serverBundleDir(), 'user.js'), 'add', 'alice', '--password', 's3cret-pw', '--roles', 'get-authors'], {
       cwd: ROOT,
       env: { PATH: process.env.PATH, NODE_ENV: 'production', DATABASE_URL: database.url },
     });
@@ -83,7 +86,7 @@ describe.skipIf(!hasPostgres || !hasRedis)('production build', () => {
     // The /asyncapi renderer (a development dependency) is served from the copy next to the bundle.
     const renderer = await fetch(`${server.url}/asyncapi/asyncapi.js`);
     expect(renderer.status).toBe(200);
-    expect(Buffer.from(await renderer.arrayBuffer()).equals(readFileSync(`${ROOT}server/dist/asyncapi-ui/browser/standalone/index.js`))).toBe(true);
+    expect(Buffer.from(await renderer.arrayBuffer()).equals(readFileSync(join(serverBundleDir(), 'asyncapi-ui/browser/standalone/index.js')))).toBe(true);
 
     expect(await server.stop('SIGTERM')).toBe(0);
     // Every line is one JSON object (pino), none of them pretty-printed, and no secret reached them.

@@ -10,12 +10,12 @@ import { promisify } from 'node:util';
 import { BROADCAST_REQ_ID, type AuthorEvent } from '@authors/shared';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startStack, type Stack } from '../deploy/local/stack';
+import type { Stack } from '../deploy/local/stack';
 import { ROOT } from '../deploy/local/config-files';
 import { answerTo, openLegacySocket, type Frame } from './helpers/legacy-socket';
 import { samplesOf, scrape } from './helpers/prometheus';
 import { openRawTrpcSocket, type RawTrpcSocket } from './helpers/raw-trpc-socket';
-import { canRunStack, clientThrough, loginThrough, promQuery } from './helpers/stack';
+import { canRunStack, clientThrough, loginThrough, promQuery, startTestStack } from './helpers/stack';
 import { collect } from './helpers/subscriptions';
 
 const until = (check: () => void | Promise<void>, timeout = 15_000) => vi.waitFor(check, { timeout, interval: 50 });
@@ -51,7 +51,7 @@ describe.skipIf(!canRunStack)('the local production stack behind nginx', () => {
   const tokens: Record<string, string> = {};
 
   beforeAll(async () => {
-    stack = await startStack({ appEnv: { RATE_LIMIT_PER_MINUTE: String(PER_MINUTE), WS_MAX_CONNECTIONS_PER_USER: String(MAX_CONNECTIONS) } });
+    stack = await startTestStack({ appEnv: { RATE_LIMIT_PER_MINUTE: String(PER_MINUTE), WS_MAX_CONNECTIONS_PER_USER: String(MAX_CONNECTIONS) } });
     for (const user of ['admin', 'writer', 'reader', 'nobody']) tokens[user] = await loginThrough(stack, user);
   }, 90_000);
   afterAll(() => stack?.stop({ removeDir: true }));

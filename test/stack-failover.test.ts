@@ -12,11 +12,11 @@ import { join } from 'node:path';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitUntil } from '../deploy/local/processes';
-import { startStack, type AppInstance, type Stack } from '../deploy/local/stack';
+import type { AppInstance, Stack } from '../deploy/local/stack';
 import { assertExactlyOnceInOrder, percentile, type DeliveryReport } from './helpers/delivery-report';
 import { startLiveLoad, type LiveLoad } from './helpers/live-load';
 import { samplesOf, scrape } from './helpers/prometheus';
-import { canRunStack, loginThrough } from './helpers/stack';
+import { canRunStack, loginThrough, startTestStack } from './helpers/stack';
 
 // STACK_FULL_LOAD=1: 200 subscribers (50 of each kind) and 50 legacy sockets, the figures in
 // docs/deployment.md. By default half of each, so the suite stays short on a 2-core machine. Either way
@@ -101,7 +101,7 @@ describe.skipIf(!canRunStack)('failover and rolling restarts behind nginx', () =
 
   beforeAll(async () => {
     // Limits far above the load, but still checked on every call (the limiter stays in the path).
-    stack = await startStack({
+    stack = await startTestStack({
       appEnv: { RATE_LIMIT_PER_MINUTE: '1000000', WS_MESSAGE_RATE_LIMIT: '1000000', WS_MAX_CONNECTIONS_PER_USER: '10000' },
     });
     sql = postgres(stack.databaseUrl, { max: 1, onnotice: () => {} });

@@ -50,6 +50,12 @@ export interface StackOptions {
   scrapeInterval?: string;
   /** Processes outlive the caller (stack:up). */
   detached?: boolean;
+  /**
+   * The `node` arguments that start the issuer and each app instance. By default the sources through
+   * tsx: `stack:up` runs the checkout as it is, with no build to forget; the test suites pass the
+   * bundle they built once, which starts several times faster.
+   */
+  serverArgs?: string[];
 }
 
 export interface AppInstance {
@@ -76,7 +82,7 @@ export interface Stack {
   stop(options?: { removeDir?: boolean }): Promise<void>;
 }
 
-const NODE_ARGS = ['--conditions=@authors/source', '--import', 'tsx', 'server/src/main.ts'];
+const SOURCE_ARGS = ['--conditions=@authors/source', '--import', 'tsx', 'server/src/main.ts'];
 
 async function createDatabase(adminUrl: string): Promise<{ url: string; name: string }> {
   const name = `stack_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
@@ -118,6 +124,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const redisUrl = options.redisUrl ?? DEFAULT_REDIS_URL;
   const redisKeyPrefix = `stack:${randomBytes(6).toString('hex')}:`;
   const detached = options.detached ?? false;
+  const serverArgs = options.serverArgs ?? SOURCE_ARGS;
   const processes: StackProcess[] = [];
   const start = (name: string, command: string, args: string[], env: Record<string, string>) => {
     const started = startProcess({ name, command, args, env, logFile: join(dir, `${name}.log`), cwd: ROOT, detached });
@@ -143,7 +150,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
     // In place of Keycloak: development mode seeds the realm's users (test/deploy-stack.test.ts
     // holds the realm file and the development users equal); no rate limits, like Keycloak's default.
-    const issuerProcess = start('issuer', process.execPath, NODE_ARGS, {
+    const issuerProcess = start('issuer', process.execPath, serverArgs, {
       ...basics,
       NODE_ENV: 'development',
       HOST: '127.0.0.1',
@@ -178,7 +185,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         name,
         url,
         port,
-        process: start(name, process.execPath, NODE_ARGS, appEnv(port)),
+        process: start(name, process.execPath, serverArgs, appEnv(port)),
         async stop(signal) {
           instance.process.child.kill(signal);
           return instance.process.exited;
@@ -188,7 +195,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
             throw new Error(`${name} is still running`);
           }
           processes.splice(processes.indexOf(instance.process), 1);
-          instance.process = start(name, process.execPath, NODE_ARGS, appEnv(port));
+          instance.process = start(name, process.execPath, serverArgs, appEnv(port));
           await waitUntil(name, () => answers200(`${url}/health`), { describe: tail(instance.process.logFile) });
         },
       };

@@ -1,18 +1,19 @@
-// Spawns the real server as a child process (`node --import tsx server/src/main.ts`, the production
-// bundle `node server/dist/main.js` built by `npm run build`, or `npm start` as the README says),
-// waits until it logs "server listening", and stops it on dispose. For multi-instance, restart,
-// signal, production and quick-start tests.
+// Spawns the real server as a child process (the production bundle this test run built, or `npm start`
+// as the README says), waits until it logs "server listening", and stops it on dispose. For
+// multi-instance, restart, signal, production and quick-start tests.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { bundledServerArgs } from './server-bundle';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /**
- * `source`: TypeScript through tsx (the default); `built`: the bundle `npm run build -w @authors/server`
- * writes; `npm-start`: `npm start`, with its `prestart` step.
+ * `built`: `node main.js` from the bundle `npm run build -w @authors/server` wrote for this run (the
+ * default: it starts several times faster than tsx); `npm-start`: `npm start`, TypeScript through tsx
+ * after the `prestart` step, as users run it.
  */
-export type ServerEntry = 'source' | 'built' | 'npm-start';
+export type ServerEntry = 'built' | 'npm-start';
 
 export interface SpawnOptions {
   entry?: ServerEntry;
@@ -21,12 +22,8 @@ export interface SpawnOptions {
   timeoutMs?: number;
 }
 
-function serverCommand(entry: ServerEntry = 'source'): [string, string[]] {
-  if (entry === 'npm-start') return ['npm', ['start']];
-  return [
-    process.execPath,
-    entry === 'built' ? ['server/dist/main.js'] : ['--conditions=@authors/source', '--import', 'tsx', 'server/src/main.ts'],
-  ];
+function serverCommand(entry: ServerEntry = 'built'): [string, string[]] {
+  return entry === 'npm-start' ? ['npm', ['start']] : [process.execPath, bundledServerArgs()];
 }
 
 export interface ServerProcess extends AsyncDisposable {

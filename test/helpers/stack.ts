@@ -1,10 +1,12 @@
 // The local production stack (deploy/local: issuer, two OIDC instances, nginx, Prometheus) for the
-// test/stack-*.test.ts suites: whether it can run here, and clients that go through its nginx.
+// test/stack-*.test.ts suites: whether it can run here, the stack started from this run's server
+// bundle, and clients that go through its nginx.
 import { execFileSync } from 'node:child_process';
 import { createClient, type AuthorsClient } from '@authors/client';
 import { EventSource } from 'eventsource';
 import WebSocket from 'ws';
-import type { Stack } from '../../deploy/local/stack';
+import { startStack, type Stack, type StackOptions } from '../../deploy/local/stack';
+import { bundledServerArgs } from './server-bundle';
 import { hasPostgres, hasRedis } from './services';
 
 function installed(binary: string): boolean {
@@ -20,6 +22,11 @@ function installed(binary: string): boolean {
 
 /** PostgreSQL, Redis, nginx, prometheus and promtool are all here. */
 export const canRunStack = hasPostgres && hasRedis && ['nginx', 'prometheus', 'promtool'].every(installed);
+
+/** The local stack, its issuer and app instances started from this run's server bundle. */
+export function startTestStack(options: StackOptions = {}): Promise<Stack> {
+  return startStack({ serverArgs: bundledServerArgs(), ...options });
+}
 
 /** Logs in through nginx (`POST /login`: the instance makes a password grant at the issuer). */
 export async function loginThrough(stack: Stack, username: string): Promise<string> {
