@@ -48,7 +48,12 @@ describe.skipIf(!hasPostgres)('token rules', () => {
       const socket = await openRawTrpcSocket(issuer.url, await signed({ exp: nowSeconds() - 29 }));
       socket.socket.send(JSON.stringify({ id: 1, method: 'query', params: { path: 'auth.me' } }));
       expect(await socket.closed).toEqual({ code: 4001, reason: 'Token expired' });
-      expect(socket.messages).toMatchObject([{ id: 1, result: { data: { json: { username: 'reader' } } } }]);
+      // The close comes with tRPC's connection error frame, which makes a stock client back off.
+      expect(socket.messages).toMatchObject([
+        { id: 1, result: { type: 'data', data: { json: { username: 'reader' } } } },
+        { id: null, error: { json: { message: 'Token expired', code: -32001, data: { code: 'UNAUTHORIZED' } } } },
+      ]);
+      expect(socket.messages).toHaveLength(2);
     });
   });
 

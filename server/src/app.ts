@@ -209,18 +209,28 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
   };
 }
 
+/** How long sockets that go idle during a shutdown are left for the peer to close (see closeHttpServer). */
+const IDLE_SOCKET_GRACE_MS = 1_000;
+
 /**
- * Stops accepting and waits for in-flight requests, bounded in time. Idle keep-alive sockets are closed
- * once, when listening stops; every answer from then on says `Connection: close`, so a proxy never
- * gets a pooled socket back that the server might close under a request it is already sending
- * (nginx does not replay a POST, and answers it 502). A socket that was busy at that moment closes
- * after its answer.
+ * Stops accepting and waits for in-flight requests, bounded in time. Every answer from then on says
+ * `Connection: close`, and sockets that go idle are closed only after a grace period: a proxy that pooled
+ * one either sends on it meanwhile (and gets that answer) or stops using it, instead of racing the
+ * server's close with a request it is already sending (nginx does not replay a POST: it would be a 502).
+ * After the grace, idle sockets are swept so clients (an EventSource's pool) reconnect elsewhere.
  */
 async function closeHttpServer(server: Server, timeoutMs: number): Promise<void> {
   if (!server.listening) return;
   server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => res.setHeader('Connection', 'close'));
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  let sweeper: NodeJS.Timeout | undefined;
+  const grace = setTimeout(() => {
+    server.closeIdleConnections();
+    sweeper = setInterval(() => server.closeIdleConnections(), 50);
+  }, IDLE_SOCKET_GRACE_MS);
   const deadline = setTimeout(() => server.closeAllConnections(), timeoutMs);
   await closed;
+  clearTimeout(grace);
+  clearInterval(sweeper);
   clearTimeout(deadline);
 }
