@@ -1,14 +1,17 @@
 // Small JSON response helpers shared by the plain-HTTP routes.
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import { stringifyJson } from '../json/stringify-json';
+import { encodeJson } from '../json/encode-json';
 import type { ResponseHeaders } from '../trpc/context';
 
+const EMPTY = Buffer.alloc(0);
+
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: OutgoingHttpHeaders = {}): void {
-  const payload = stringifyJson(body);
+  // A body that encodes to nothing (undefined) is sent empty, as res.end(undefined) did.
+  const payload = encodeJson(body) ?? EMPTY;
   res.writeHead(status, {
     ...headers,
     'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': Buffer.byteLength(payload),
+    'Content-Length': payload.length,
   });
   res.end(payload);
 }

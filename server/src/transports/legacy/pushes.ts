@@ -7,7 +7,7 @@
 // object, which every subscriber shares), not once per socket.
 import { BROADCAST_REQ_ID, type AppEvent } from '@authors/shared';
 import { isTrackedEnvelope, TRPCError } from '@trpc/server';
-import { stringifyJson } from '../../json/stringify-json';
+import { encodeJson } from '../../json/encode-json';
 import { isEventFeed, type EventFeedSink } from '../../trpc/event-feed';
 import type { Caller } from './packages';
 
@@ -18,7 +18,7 @@ function pushFrame(value: unknown): Buffer {
   const event = (isTrackedEnvelope(value) ? value[1] : value) as AppEvent;
   let frame = frames.get(event);
   if (!frame) {
-    frame = Buffer.from(stringifyJson({ pkg_id: 1, req_id: BROADCAST_REQ_ID, data: event }));
+    frame = encodeJson({ pkg_id: 1, req_id: BROADCAST_REQ_ID, data: event })!;
     frames.set(event, frame);
   }
   return frame;

@@ -13,7 +13,7 @@ import { LegacyCloseCode, StatusCode, type LegacyResponse } from '@authors/share
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { AuthError } from '../../auth/errors';
 import type { AuthService } from '../../auth/auth-service';
-import { stringifyJson } from '../../json/stringify-json';
+import { encodeJson } from '../../json/encode-json';
 import type { User } from '../../auth/user';
 import type { Logger } from '../../observability/logger';
 import type { ConnectionMetrics } from '../../observability/transport-metrics';
@@ -133,7 +133,7 @@ export function createLegacyTransport(options: LegacyTransportOptions): LegacyTr
     try {
       run = preparePackage(request.pkgId, request.data);
     } catch (error) {
-      send(ws, stringifyJson(failureFrame(request, error)));
+      send(ws, encodeJson(failureFrame(request, error))!);
       return;
     }
     if (!run) {
@@ -154,7 +154,7 @@ export function createLegacyTransport(options: LegacyTransportOptions): LegacyTr
     } finally {
       session.inFlight--;
     }
-    send(ws, stringifyJson(response));
+    send(ws, encodeJson(response)!);
   }
 
   /** Closes `ws` with 1012 once every request read on it is answered, or with 1001 at the deadline. */

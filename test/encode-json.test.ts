@@ -1,18 +1,22 @@
-// JSON text for REST bodies and legacy frames: stringifyJson writes exactly what JSON.stringify
-// writes (or throws what it throws), and the ISO formatter behind it is Date#toISOString.
+// JSON bytes for REST bodies and legacy frames: encodeJson writes exactly the UTF-8 of what
+// JSON.stringify writes (or throws what it throws), and the ISO formatter behind it is Date#toISOString.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isoDateString } from '../server/src/json/iso-date-string';
-import { stringifyJson } from '../server/src/json/stringify-json';
+import { encodeJson } from '../server/src/json/encode-json';
+import { isoDateString, writeIsoDate } from '../server/src/json/iso-date-string';
 import { anyValue, LAST_FOUR_DIGIT_YEAR_MS, validDate } from './helpers/wire-values';
 
-function jsonText(stringify: (value: unknown) => string, value: unknown): { text: string } | { error: string } {
+/** What `stringify` gives for `value`, as bytes (compared as hex), or the error it throws. */
+function jsonBytes(stringify: (value: unknown) => Buffer | string | undefined, value: unknown): { bytes: string | undefined } | { error: string } {
   try {
-    return { text: stringify(value) };
+    const result = stringify(value);
+    return { bytes: result === undefined ? undefined : Buffer.from(result).toString('hex') };
   } catch (error) {
     return { error: String(error) };
   }
 }
+const stock = (value: unknown) => JSON.stringify(value) as string | undefined;
+const expectSameBytes = (value: unknown) => expect(jsonBytes(encodeJson, value)).toEqual(jsonBytes(stock, value));
 
 describe('isoDateString', () => {
   it('writes what toISOString writes', () => {
@@ -34,17 +38,17 @@ describe('isoDateString', () => {
   });
 });
 
-describe('stringifyJson', () => {
+describe('encodeJson', () => {
   it('writes REST bodies with Dates exactly as JSON.stringify does', () => {
     const body = {
       data: [{ id: 1, name: 'Ada "Countess" Lovelace', created_at: new Date(Date.UTC(2026, 0, 2, 3, 4, 5, 678)), updated_at: new Date(0) }],
       meta: { page: 1, per_page: 10, total: 1 },
     };
-    expect(stringifyJson(body)).toBe(
+    expect(encodeJson(body)?.toString()).toBe(
       '{"data":[{"id":1,"name":"Ada \\"Countess\\" Lovelace","created_at":"2026-01-02T03:04:05.678Z","updated_at":"1970-01-01T00:00:00.000Z"}],' +
         '"meta":{"page":1,"per_page":10,"total":1}}',
     );
-    expect(stringifyJson(body)).toBe(JSON.stringify(body));
+    expectSameBytes(body);
     expect(body.data[0]!.created_at).toBeInstanceOf(Date);
   });
 
@@ -64,8 +68,8 @@ describe('stringifyJson', () => {
       cycle,
       undefined,
     ];
-    for (const value of values) expect(jsonText(stringifyJson, value)).toEqual(jsonText(JSON.stringify, value));
-    expect(() => stringifyJson(cycle)).toThrow(/circular/);
+    for (const value of values) expectSameBytes(value);
+    expect(() => encodeJson(cycle)).toThrow(/circular/);
   });
 
   it('quotes strings and keys of any UTF-16 code units as JSON.stringify does (controls, quotes, lone surrogates)', () => {
@@ -73,7 +77,7 @@ describe('stringifyJson', () => {
     const text = fc.string({ unit: fc.oneof(codeUnit, fc.constantFrom('"', '\\', '\n', '\u2028', '\ud83d\ude00')), maxLength: 12 });
     fc.assert(
       fc.property(fc.dictionary(text, fc.oneof(text, fc.array(text, { maxLength: 3 })), { maxKeys: 4 }), (value) => {
-        expect(stringifyJson(value)).toBe(JSON.stringify(value));
+        expectSameBytes(value);
       }),
       { numRuns: 3000 },
     );
@@ -84,15 +88,56 @@ describe('stringifyJson', () => {
     const date = Object.assign(new Date(0), { toJSON: () => 'date' });
     const inherited = Object.create({ toJSON: () => 'inherited' }) as object;
     const values = [array, date, inherited, { list: [array, date], bare: Object.assign(Object.create(null) as object, { at: new Date(1) }) }];
-    for (const value of values) expect(stringifyJson(value)).toBe(JSON.stringify(value));
+    for (const value of values) expectSameBytes(value);
   });
 
   it('writes exactly what JSON.stringify writes, for anything', () => {
     fc.assert(
       fc.property(anyValue, (value) => {
-        expect(jsonText(stringifyJson, value)).toEqual(jsonText(JSON.stringify, value));
+        expectSameBytes(value);
       }),
       { numRuns: 3000 },
     );
+  });
+
+  it('hands out bodies that later bodies never overwrite, across slab ends and for bodies larger than a slab', () => {
+    const row = (i: number) => ({ id: i, name: `author ${i} ✓`, created_at: new Date(i * 86_400_123), tags: ['a"b', i * 1.5, -i, null] });
+    const bodies = Array.from({ length: 400 }, (_, i) => ({ i, rows: Array.from({ length: 1 + (i % 60) }, (__, j) => row(i * 100 + j)) }));
+    const huge = { rows: Array.from({ length: 20_000 }, (_, i) => row(i)) };
+    const encoded = [...bodies, huge, ...bodies].map((body) => encodeJson(body)!);
+    expect(encoded[400]!.length).toBeGreaterThan(1024 * 1024);
+    [...bodies, huge, ...bodies].forEach((body, i) => expect(encoded[i]!.equals(Buffer.from(JSON.stringify(body)))).toBe(true));
+  });
+
+  it('writes numbers as JavaScript does', () => {
+    const numbers = [0, -0, 7, 10, 99, 100, 123_456_789, 999_999_999, 1e9, 2 ** 31, 2 ** 53, -1, -(2 ** 31), 0.1, 1e21, 1e-7, 5e-324, Number.MAX_VALUE];
+    expectSameBytes(numbers);
+    fc.assert(fc.property(fc.array(fc.oneof(fc.integer(), fc.nat(), fc.double())), (values) => void expectSameBytes(values)), { numRuns: 2000 });
+  });
+
+  it('takes a getter that encodes too (the inner call goes the general way)', () => {
+    const inner = { at: new Date(0), name: 'é' };
+    const value = {
+      get nested() {
+        return encodeJson(inner)!.toString();
+      },
+    };
+    expectSameBytes(value);
+  });
+});
+
+describe('writeIsoDate', () => {
+  it('writes the 24 bytes of toISOString from 1970 to 9999, and nothing outside', () => {
+    const target = Buffer.alloc(26, 0x2a);
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: LAST_FOUR_DIGIT_YEAR_MS }), (time) => {
+        expect(writeIsoDate(target, 1, time)).toBe(true);
+        expect(target.toString('latin1')).toBe(`*${new Date(time).toISOString()}*`);
+      }),
+      { numRuns: 20_000 },
+    );
+    target.fill(0x2a);
+    for (const time of [-1, LAST_FOUR_DIGIT_YEAR_MS + 1, Number.NaN]) expect(writeIsoDate(target, 1, time)).toBe(false);
+    expect(target.toString('latin1')).toBe('*'.repeat(26));
   });
 });
