@@ -2,7 +2,7 @@
 // read into a Date by its fixed positions. The postgres.js driver hands drizzle timestamps as text,
 // and `new Date(text)` takes that form through V8's slow legacy date parser: ~170 ns a call, two per
 // author row, 100 rows per list (bench W1/W2). Reading the digits where they stand and computing the
-// time value with integer arithmetic takes ~70 ns, of which ~30 ns is `new Date(time)` itself
+// time value with integer arithmetic takes ~75 ns, of which ~30 ns is `new Date(time)` itself
 // (Date.UTC, a C++ builtin, cost ~35 ns more). Hand-written because it is small and on the hot read
 // path; any text it does not expect exactly (other years, BC, infinity, an offset with seconds…)
 // goes to `new Date(text)`, so the result is always what that gives (test/timestamp-text.test.ts
