@@ -4,8 +4,9 @@
 import fc from 'fast-check';
 import superjson from 'superjson';
 import { describe, expect, it } from 'vitest';
-import { NOT_PLAIN, withIsoDates } from '../server/src/json/with-iso-dates';
-import { serializeSuperjson } from '../server/src/trpc/superjson-fast-path';
+import { encodeJson } from '../server/src/json/encode-json';
+import { datePathsOf, NOT_PLAIN, withIsoDates } from '../server/src/json/with-iso-dates';
+import { serializeSuperjson, superjsonKeepingDates } from '../server/src/trpc/superjson-fast-path';
 import { anyValue, plainValue } from './helpers/wire-values';
 
 /** The JSON text a serializer's result is sent as, or the error it throws. */
@@ -116,6 +117,25 @@ describe('superjson fast path', () => {
     fc.assert(
       fc.property(anyValue, (value) => {
         expect(wireText(serializeSuperjson, value)).toEqual(wireText(superjson.serialize, value));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('keeps the Dates for the byte writer: encoded, the same bytes as superjson’s JSON text, the same Date paths, no copy', () => {
+    const rows = [author(1), author(2)];
+    const kept = superjsonKeepingDates(rows)!;
+    expect(kept.json).toBe(rows);
+    expect(encodeJson(kept)!.toString()).toBe(JSON.stringify(superjson.serialize(rows)));
+    expect(encodeJson(superjsonKeepingDates(new Date(7)))!.toString()).toBe(JSON.stringify(superjson.serialize(new Date(7))));
+    fc.assert(
+      fc.property(anyValue, (value) => {
+        const paths: string[] = [];
+        const copied = withIsoDates(value, paths);
+        expect(datePathsOf(value)).toEqual(copied === NOT_PLAIN ? NOT_PLAIN : paths);
+        const keeping = superjsonKeepingDates(value);
+        expect(keeping === undefined).toBe(copied === NOT_PLAIN);
+        if (keeping) expect(encodeJson(keeping)!.equals(Buffer.from(JSON.stringify(superjson.serialize(value))))).toBe(true);
       }),
       { numRuns: 3000 },
     );

@@ -14,7 +14,8 @@
 //
 // What the pass does not take exactly (class instances, toJSON methods, functions, symbols,
 // bigints, nesting past MAX_DEPTH — a cycle) sends the whole body to JSON.stringify, with its
-// result or error. Hand-written because it is small and on every REST and legacy answer
+// result or error. One kind of class instance is taken: a value that writes its own JSON
+// (`WritesJson`), which must give JSON.stringify the same through its toJSON. Hand-written because it is small and on every REST and legacy answer
 // (test/encode-json.test.ts compares it with JSON.stringify).
 import { ISO_DATE_LENGTH, writeIsoDate } from './iso-date-string';
 
@@ -29,6 +30,25 @@ const DATE_TO_JSON = Date.prototype.toJSON;
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const ZERO = 0x30;
+
+/** The writer a `WritesJson` value writes itself with. */
+export interface JsonWriter {
+  /** A JSON string: `text` quoted and escaped. */
+  string(text: string): void;
+  /** JSON text made only of ASCII characters, as it stands (punctuation, literals, numbers). */
+  ascii(text: string): void;
+}
+
+export const WRITE_JSON: unique symbol = Symbol('write JSON');
+
+/**
+ * A value that writes its JSON itself, where building the value JSON.stringify would take costs
+ * more than writing its text; `toJSON` gives that value, for JSON.stringify and the general path.
+ */
+export interface WritesJson {
+  [WRITE_JSON](writer: JsonWriter): void;
+  toJSON(): unknown;
+}
 
 let out = Buffer.allocUnsafeSlow(SLAB_BYTES);
 /** Where the body being written starts in `out`, and where its next byte goes. */
@@ -103,6 +123,7 @@ function write(value: unknown, depth: number): boolean {
   if (prototype === Array.prototype && !('toJSON' in value)) writeArray(value as unknown[], depth);
   else if ((prototype === Object.prototype || prototype === null) && !('toJSON' in value)) writeObject(value as Record<string, unknown>, depth);
   else if (prototype === Date.prototype && !Object.hasOwn(value, 'toJSON') && Date.prototype.toJSON === DATE_TO_JSON) writeDate(value as Date);
+  else if (WRITE_JSON in value) (value as WritesJson)[WRITE_JSON](writer);
   else throw GENERAL;
   return true;
 }
@@ -202,3 +223,5 @@ function writeAscii(text: string): void {
   reserve(text.length);
   for (let i = 0; i < text.length; i++) out[at++] = text.charCodeAt(i);
 }
+
+const writer: JsonWriter = { string: writeString, ascii: writeAscii };

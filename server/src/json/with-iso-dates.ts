@@ -23,9 +23,13 @@ const MAX_DEPTH = 100;
 const isRefusedKey = (key: string) => key === '__proto__' || key === 'constructor' || key === 'prototype';
 
 /** A key V8 orders before all others in an object (an array index: 0 … 2³² − 2, canonical form). */
-function isArrayIndex(key: string): boolean {
-  const first = key.charCodeAt(0);
-  if (!(first >= 48 && first <= 57)) return false;
+export function isArrayIndex(key: string): boolean {
+  // Digits only (most keys fail at their first or second character), then the canonical range.
+  if (key.length === 0) return false;
+  for (let i = 0; i < key.length; i++) {
+    const code = key.charCodeAt(i);
+    if (!(code >= 48 && code <= 57)) return false;
+  }
   const index = Number(key);
   return Number.isInteger(index) && index < 4_294_967_295 && String(index) === key;
 }
@@ -40,8 +44,21 @@ const escapePathKey = (key: string) => (/[.\\]/.test(key) ? key.replace(/\\/g, '
  * (see `Walk.container`); a Date at the root has the path ''.
  */
 export function withIsoDates(value: unknown, datePaths?: string[]): unknown {
-  return new Walk(datePaths).replace(value, undefined, 0);
+  return new Walk(datePaths, true).replace(value, undefined, 0);
 }
+
+/**
+ * The Dates' paths that `withIsoDates(value, datePaths)` would record, in the same order, without
+ * copying anything; NOT_PLAIN where it would give NOT_PLAIN. For a writer that turns the Dates into
+ * ISO text itself (encode-json.ts).
+ */
+export function datePathsOf(value: unknown): string[] | typeof NOT_PLAIN {
+  const datePaths: string[] = [];
+  return new Walk(datePaths, false).replace(value, undefined, 0) === NOT_PLAIN ? NOT_PLAIN : datePaths;
+}
+
+/** What a Date becomes when the walk records paths without copying. */
+const DATE_FOUND: unique symbol = Symbol('a Date');
 
 /** `path` undefined is the root: its children's paths are their bare keys. */
 const childPath = (path: string | undefined, key: string) => (path === undefined ? escapePathKey(key) : `${path}.${escapePathKey(key)}`);
@@ -50,7 +67,11 @@ class Walk {
   /** Objects met so far, when recording for superjson; JSON text does not mind shared references. */
   private readonly seen = new Set<object>();
 
-  constructor(private readonly datePaths: string[] | undefined) {}
+  /** `copying`: Dates are replaced by their ISO text in copies; otherwise only their paths are recorded. */
+  constructor(
+    private readonly datePaths: string[] | undefined,
+    private readonly copying: boolean,
+  ) {}
 
   /** `path`: superjson's path of `value` when paths are recorded and `value` is an object. */
   replace(value: unknown, path: string | undefined, depth: number): unknown {
@@ -81,7 +102,7 @@ class Walk {
   private date(date: Date, path: string | undefined): unknown {
     if (Number.isNaN(date.getTime())) return NOT_PLAIN;
     this.datePaths?.push(path ?? '');
-    return isoDateString(date);
+    return this.copying ? isoDateString(date) : DATE_FOUND;
   }
 
   /**
@@ -104,9 +125,9 @@ class Walk {
       const replaced = this.replace(child, paths && typeof child === 'object' && child !== null ? childPath(path, key) : undefined, depth + 1);
       if (replaced === NOT_PLAIN) return NOT_PLAIN;
       if (replaced !== child) {
-        copy ??= isArray ? (source as unknown[]).slice(0, i) : copyOfKeys(source as Record<string, unknown>, keys, i);
-        // Only a Date is replaced by a string.
-        if (paths && typeof replaced === 'string' && (isArray || isArrayIndex(key))) {
+        if (this.copying) copy ??= isArray ? (source as unknown[]).slice(0, i) : copyOfKeys(source as Record<string, unknown>, keys, i);
+        // Only a Date is replaced by something other than an object (its ISO string, or DATE_FOUND).
+        if (paths && typeof replaced !== 'object' && (isArray || isArrayIndex(key))) {
           const at = firstPath + indexedDates++;
           if (at < paths.length - 1) paths.splice(at, 0, paths.pop()!);
         }

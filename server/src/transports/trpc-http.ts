@@ -13,8 +13,10 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import { callTRPCProcedure, getErrorShape, getTRPCErrorFromUnknown, transformTRPCResponse, TRPCError, type AnyProcedure } from '@trpc/server';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { getHTTPStatusCodeFromError, type TRPCRequestInfo } from '@trpc/server/http';
+import { encodeJson } from '../json/encode-json';
 import type { AppRouter } from '../routers';
 import type { Context } from '../trpc/context';
+import { configForEncoder } from '../trpc/wire-format';
 
 export type TrpcRequestInfo = Pick<TRPCRequestInfo, 'type' | 'connectionParams'>;
 
@@ -35,6 +37,8 @@ const JSON_HEADERS = { 'Content-Type': 'application/json', Vary: 'trpc-accept, a
 export function createTrpcHttpHandler(options: TrpcHttpOptions): RequestListener {
   const { router } = options;
   const config = router._def._config;
+  // Answers of the single-call path are written by encodeJson (see configForEncoder).
+  const encoderConfig = configForEncoder(config);
   const adapter = createHTTPHandler({
     router,
     basePath: BASE_PATH,
@@ -103,14 +107,14 @@ export function createTrpcHttpHandler(options: TrpcHttpOptions): RequestListener
     let response: unknown;
     try {
       const data = await callTRPCProcedure({ router, path, getRawInput, ctx, type, signal: undefined, batchIndex: 0 });
-      response = transformTRPCResponse(config, { result: { data } });
+      response = transformTRPCResponse(encoderConfig, { result: { data } });
     } catch (cause) {
       const error = getTRPCErrorFromUnknown(cause);
       status = getHTTPStatusCodeFromError(error);
-      response = transformTRPCResponse(config, { error: getErrorShape({ config, error, type, path, input: undefined, ctx }) });
+      response = transformTRPCResponse(encoderConfig, { error: getErrorShape({ config, error, type, path, input: undefined, ctx }) });
     }
-    const body = JSON.stringify(batched ? [response] : response);
-    res.writeHead(status, { ...JSON_HEADERS, 'Content-Length': Buffer.byteLength(body) });
+    const body = encodeJson(batched ? [response] : response)!;
+    res.writeHead(status, { ...JSON_HEADERS, 'Content-Length': body.length });
     res.end(body);
   }
 

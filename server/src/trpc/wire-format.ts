@@ -8,7 +8,7 @@
 import type { CombinedDataTransformer } from '@trpc/server';
 import superjson from 'superjson';
 import { isSharedImmutable } from './event-feed';
-import { serializeSuperjson, type Serialized } from './superjson-fast-path';
+import { serializeSuperjson, superjsonKeepingDates, type Serialized } from './superjson-fast-path';
 import { deserializeInput } from './superjson-input';
 
 interface Memo {
@@ -43,7 +43,29 @@ function serialize(value: unknown): Serialized {
   return serialized;
 }
 
+/**
+ * `transformer.output.serialize(value)` for a writer that writes Dates as their ISO text itself
+ * (json/encode-json.ts): encoded, the same bytes, without copying the data to swap its Dates for
+ * strings first. Shared event payloads keep their memoized form.
+ */
+export function serializeForEncoder(value: unknown): Serialized {
+  if (isObject(value) && sharedPayloadOf(value)) return serialize(value);
+  return superjsonKeepingDates(value) ?? superjson.serialize(value);
+}
+
 export const transformer: CombinedDataTransformer = {
   input: { serialize: superjson.serialize, deserialize: deserializeInput },
   output: { serialize, deserialize: superjson.deserialize },
 };
+
+/** `transformer` for answers written by json/encode-json.ts (its output only for that writer). */
+const encoderTransformer: CombinedDataTransformer = { ...transformer, output: { ...transformer.output, serialize: serializeForEncoder } };
+
+/**
+ * A router's config whose transformer serializes for the byte writer, for `transformTRPCResponse`
+ * when its result goes to `encodeJson`: the same bytes as tRPC's JSON.stringify of the usual
+ * result. Routers with another transformer get their config back unchanged.
+ */
+export function configForEncoder<Config extends { transformer: CombinedDataTransformer }>(config: Config): Config {
+  return config.transformer === transformer ? { ...config, transformer: encoderTransformer } : config;
+}

@@ -1,19 +1,21 @@
-// The tRPC WebSocket protocol's answers, as JSON text. Every message goes through tRPC's own
-// `transformTRPCResponse` (the router's transformer, superjson), so the frames are what
-// @trpc/server's adapter writes. What is ours is sharing: the data frame of an event declared
+// The tRPC WebSocket protocol's answers, as JSON bytes. Every message goes through tRPC's own
+// `transformTRPCResponse` (the router's transformer, superjson, serialized for the byte writer:
+// see configForEncoder), so the frames are what @trpc/server's adapter writes. What is ours is sharing: the data frame of an event declared
 // immutable (trpc/event-feed.ts) is built once per subscription id and sent to every subscriber
 // using that id as the same bytes — at 5,000 subscribers of the standard client (which all number
 // their first subscription alike) one serialization and one UTF-8 encoding per event, not 5,000.
 import { isTrackedEnvelope, transformTRPCResponse, type AnyRouter } from '@trpc/server';
 import type { TRPCResponseMessage, TRPCResultMessage } from '@trpc/server/rpc';
+import { encodeJson } from '../../json/encode-json';
 import { isSharedImmutable } from '../../trpc/event-feed';
+import { configForEncoder } from '../../trpc/wire-format';
 
 type RouterConfig = AnyRouter['_def']['_config'];
 export type RequestId = number | string;
 type DataResult = TRPCResultMessage<unknown>['result'];
 
 export interface FrameEncoder {
-  encode(message: TRPCResponseMessage): string;
+  encode(message: TRPCResponseMessage): Buffer;
   /**
    * The `data` frames of one subscription: a function from each value (a `tracked(id, data)` envelope
    * or a plain value) to its frame. Built once per subscription, so a delivery only looks its frame up.
@@ -36,7 +38,8 @@ const resultOf = (value: unknown): DataResult =>
 
 export function createFrameEncoder(config: RouterConfig): FrameEncoder {
   const shared = new WeakMap<object, SharedFrames>();
-  const encode = (message: TRPCResponseMessage) => JSON.stringify(transformTRPCResponse(config, message));
+  const encoderConfig = configForEncoder(config);
+  const encode = (message: TRPCResponseMessage) => encodeJson(transformTRPCResponse(encoderConfig, message))!;
 
   function sharedFrames(trackedId: string, data: object): SharedFrames {
     const cached = shared.get(data);

@@ -61,9 +61,9 @@ export function createTrpcWsTransport(options: TrpcWsOptions): TrpcWsTransport {
       ctx: undefined,
     }),
   });
-  const send = (ws: WebSocket, frame: string) => {
+  const send = (ws: WebSocket, frame: Buffer) => {
     if (ws.readyState !== ws.OPEN) return;
-    ws.send(frame);
+    ws.send(frame, { binary: false });
     metrics.sent();
   };
 
