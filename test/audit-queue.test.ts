@@ -232,6 +232,31 @@ describe.skipIf(!hasPostgres)('audit repository and queue on PostgreSQL', () => 
       await audit.close(1_000);
     });
 
+    it('writes rows that arrive during a write as a full batch or on the next tick, not a few at a time', async () => {
+      const metrics = createMetrics('test');
+      const batches: number[] = [];
+      let release!: () => void;
+      const slow = new Promise<void>((resolve) => (release = resolve));
+      const audit = queue(metrics, {
+        batchSize: 10,
+        repository: { insertBatch: async (rows) => (batches.push(rows.length), await slow, repository.insertBatch(rows)) },
+      });
+      for (let i = 0; i < 10; i++) audit.record(row()); // a full batch: written at once
+      for (let i = 0; i < 3; i++) audit.record(row()); // arrive while it is being written
+      release();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(batches).toEqual([10]);
+      expect(audit.size).toBe(3);
+      for (let i = 0; i < 7; i++) audit.record(row()); // the second batch fills up: written at once
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(batches).toEqual([10, 10]);
+      for (let i = 0; i < 4; i++) audit.record(row());
+      await audit.flush(); // what the timer's tick does: the partial batch too
+      expect(batches).toEqual([10, 10, 4]);
+      expect(await countRows()).toBe(24);
+      await audit.close(1_000);
+    });
+
     it('holds back callers, not rows, while the database is slow: bounded in bytes, nothing dropped', async () => {
       const metrics = createMetrics('test');
       let release!: () => void;

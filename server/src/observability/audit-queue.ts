@@ -148,14 +148,24 @@ export function createAuditQueue(options: AuditQueueOptions): AuditQueue {
     }
   };
   const remove = (count: number) => {
+    due = Math.max(due - count, 0);
     for (const entry of pending.splice(0, count)) queuedBytes -= entry.bytes;
     gauges();
     admitWaiters();
   };
 
-  /** Writes batches until the queue is empty or a failure asks for a pause. */
+  /**
+   * Rows at the head of the queue to write even as a partial batch: those queued when the timer
+   * ticked (or a flush began). Rows arriving while a batch is being written wait for a full batch or
+   * the next tick instead of following in a batch of a few rows each: under load that was an INSERT
+   * (a statement built, a round trip, a commit) every few milliseconds for a handful of rows.
+   */
+  let due = 0;
+  /** Whether another batch is worth writing now: a full one, rows that are due, or calls waiting for room. */
+  const ready = () => pending.length >= batchSize || due > 0 || waiters.length > 0;
+  /** Writes batches while one is ready, until the queue is empty or a failure asks for a pause. */
   const drain = async () => {
-    while (pending.length > 0 && Date.now() >= retryAt) {
+    while (pending.length > 0 && ready() && Date.now() >= retryAt) {
       // Rows are only ever appended while we wait, so the batch stays the head of `pending`.
       const batch = pending.slice(0, batchSize);
       try {
@@ -177,6 +187,11 @@ export function createAuditQueue(options: AuditQueueOptions): AuditQueue {
     }
   };
 
+  /** Writes what is queued now, partial batches included (and full batches of what arrives meanwhile). */
+  const kickAll = (): Promise<void> => {
+    due = pending.length;
+    return kick();
+  };
   const kick = (): Promise<void> => {
     writing ??= drain().finally(() => (writing = undefined));
     return writing;
@@ -184,13 +199,13 @@ export function createAuditQueue(options: AuditQueueOptions): AuditQueue {
 
   const timer = setInterval(() => {
     offerRefusals();
-    void kick();
+    void kickAll();
   }, flushIntervalMs);
   timer.unref();
 
   const flushUntil = async (deadline: number) => {
     while ((pending.length > 0 || waiters.length > 0) && Date.now() < deadline) {
-      await kick();
+      await kickAll();
       const wait = Math.min(retryAt, deadline) - Date.now();
       if (pending.length > 0 && wait > 0) await sleep(wait);
     }
@@ -201,8 +216,7 @@ export function createAuditQueue(options: AuditQueueOptions): AuditQueue {
       const entry: Entry = { row, bytes: rowBytes(row, dataBytes), kind: 'call' };
       if (closed) return void drop([entry], 'shutdown');
       if (waiters.length === 0 && hasRoom(entry.bytes)) return void enqueue(entry);
-      void kick();
-      return new Promise<void>((resolve) => {
+      const admitted = new Promise<void>((resolve) => {
         const waiter: Waiter = {
           ...entry,
           admitted: resolve,
@@ -214,6 +228,9 @@ export function createAuditQueue(options: AuditQueueOptions): AuditQueue {
         };
         waiters.push(waiter);
       });
+      // After the waiter is in line: a waiting call makes even a partial batch worth writing now.
+      void kick();
+      return admitted;
     },
 
     recordRefusal(row) {
