@@ -331,6 +331,9 @@ const httpCases: DiffCase[] = [
   { name: 'HTTP: malformed ?connectionParams=', run: get('/trpc/auth.me?connectionParams=%7Bnot', 'writer') },
   { name: 'HTTP: connectionParams of the wrong shape', run: get(`/trpc/auth.me?connectionParams=${encodeURIComponent('{"token":1}')}`, 'writer') },
   { name: 'HTTP: an unknown procedure', run: get('/trpc/authors.nope', 'writer') },
+  // Targets the shortcut reads through a URL object rather than its quick match (trpc-http.ts).
+  { name: 'HTTP: an escaped procedure path', run: get('/trpc/auth%2Eme', 'writer') },
+  { name: 'HTTP: a batch of one with an empty parameter after batch=1', run: get('/trpc/auth.me?batch=1&', 'writer') },
   { name: 'HTTP: a mutation by GET', run: get(`/trpc/authors.create?input=${inputOf({ name: 'x' })}`, 'writer') },
   { name: 'HTTP: a query by POST', run: post('/trpc/auth.me', '', 'writer') },
   { name: 'HTTP: a mutation with invalid input', run: post('/trpc/authors.create', JSON.stringify({ json: { name: '' } }), 'writer') },

@@ -31,6 +31,8 @@ export interface TrpcHttpOptions {
 }
 
 const BASE_PATH = '/trpc/';
+/** `/trpc/<procedure path>`, optionally `?batch=1`; the path starts with a letter, so it is no dot segment. */
+const SIMPLE_TARGET = /^\/trpc\/([A-Za-z][\w.]*)(\?batch=1)?$/;
 /** What tRPC's adapter answers with, so caches key responses the same way. */
 const JSON_HEADERS = { 'Content-Type': 'application/json', Vary: 'trpc-accept, accept' };
 
@@ -55,16 +57,20 @@ export function createTrpcHttpHandler(options: TrpcHttpOptions): RequestListener
   /** The call a request may take the shortcut for; undefined sends it to the adapter. */
   function singleCall(req: IncomingMessage): SingleCall | undefined {
     if (req.headers['trpc-accept'] !== undefined) return undefined;
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.searchParams.has('connectionParams')) return undefined;
+    const target = req.url ?? '/';
+    // The usual target, `/trpc/<path>` with no query or just `?batch=1`, read without a URL object: what
+    // the URL's pathname and searchParams would say (no escapes, no dot segments, no other parameter).
+    const simple = SIMPLE_TARGET.exec(target);
+    const url = simple ? undefined : new URL(target, 'http://localhost');
+    if (url?.searchParams.has('connectionParams')) return undefined;
     // The adapter reads only `batch=1` as a batch; a batch of several calls is its own.
-    const batched = url.searchParams.get('batch') === '1';
-    const path = procedurePathOf(url.pathname);
+    const batched = simple ? simple[2] !== undefined : url?.searchParams.get('batch') === '1';
+    const path = simple ? simple[1] : procedurePathOf(url?.pathname ?? '');
     if (path === undefined || (batched && path.includes(','))) return undefined; // malformed escapes: the adapter words the error
     const type = typeOf.get(path);
     if (req.method === 'GET' && type === 'query') {
       // An empty `?input=` is no input, as the adapter reads it.
-      const input = url.searchParams.get('input') || undefined;
+      const input = url?.searchParams.get('input') || undefined;
       return { path, type, batched, readInput: async () => input };
     }
     const declaredLength = req.headers['content-length'];
@@ -107,7 +113,8 @@ export function createTrpcHttpHandler(options: TrpcHttpOptions): RequestListener
     let response: unknown;
     try {
       const data = await callTRPCProcedure({ router, path, getRawInput, ctx, type, signal: undefined, batchIndex: 0 });
-      response = transformTRPCResponse(encoderConfig, { result: { data } });
+      // What transformTRPCResponse makes of `{ result: { data } }`, without its four object spreads.
+      response = { result: { data: encoderConfig.transformer.output.serialize(data) } };
     } catch (cause) {
       const error = getTRPCErrorFromUnknown(cause);
       status = getHTTPStatusCodeFromError(error);
