@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { defineConfig } from 'tsup';
 import { postgresQueueFix } from './src/db/postgres-queue-fix';
+import { objectSpreadFix } from './src/trpc/object-spread-fix';
 import {
   ASYNCAPI_RENDERER_FILES,
   ASYNCAPI_RENDERER_PACKAGE,
@@ -12,7 +13,8 @@ import {
 // The production build: one ESM bundle of the server (dist/main.js) with the workspace's own source
 // (@authors/shared) inlined and every npm dependency left external, resolved from node_modules at run
 // time — PGlite in particular loads its wasm and data files from its own package directory. The one
-// exception is postgres.js, bundled so its pool queue can be fixed (src/db/postgres-queue-fix.ts).
+// exceptions are postgres.js and @trpc/server, bundled so postgres.js's pool queue and tRPC's
+// object-spread helper can be replaced (src/db/postgres-queue-fix.ts, src/trpc/object-spread-fix.ts).
 // `--out-dir` moves the whole build elsewhere (the test suite builds into a directory of its own run).
 export default defineConfig(({ outDir = 'dist' }) => ({
   // main.js serves; user.js is the user-management CLI (`npm run user`) for production, where tsx is absent.
@@ -25,8 +27,8 @@ export default defineConfig(({ outDir = 'dist' }) => ({
   esbuildOptions(options) {
     options.conditions = ['@authors/source'];
   },
-  noExternal: ['@authors/shared', 'postgres'],
-  esbuildPlugins: [postgresQueueFix],
+  noExternal: ['@authors/shared', 'postgres', /^@trpc\/server/],
+  esbuildPlugins: [postgresQueueFix, objectSpreadFix],
   // The /asyncapi renderer is a development dependency: its two browser files go next to the bundle.
   onSuccess: async () => {
     const from = dirname(createRequire(import.meta.url).resolve(`${ASYNCAPI_RENDERER_PACKAGE}/package.json`));
