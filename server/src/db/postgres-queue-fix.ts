@@ -53,41 +53,33 @@ function Queue(initial = []) {
 /** Dead slots kept before the array is compacted: compacting costs a copy of the live part. */
 const COMPACT_AFTER = 1024;
 
-export const FIXED_QUEUE = `export default Queue
+/** Replaces `from` (which must occur once) by `to`. */
+function replaceOnce(text: string, from: string, to: string): string {
+  if (text.split(from).length !== 2) throw new Error(`postgres-queue-fix: expected one ${JSON.stringify(from)}`);
+  return text.replace(from, to);
+}
 
-function Queue(initial = []) {
-  let xs = initial.slice()
-  let index = 0
-
-  return {
-    get length() {
-      return xs.length - index
-    },
-    remove: (x) => {
-      const at = xs.indexOf(x, index)
+/** The original with remove() searching from the head and shift() compacting the dead slots. */
+export const FIXED_QUEUE = replaceOnce(
+  replaceOnce(
+    ORIGINAL_QUEUE,
+    `      const index = xs.indexOf(x)
+      return index === -1
+        ? null
+        : (xs.splice(index, 1), x)`,
+    `      const at = xs.indexOf(x, index)
       return at === -1
         ? null
-        : (xs.splice(at, 1), x)
-    },
-    push: (x) => (xs.push(x), x),
-    shift: () => {
-      const out = xs[index++]
-
-      if (index === xs.length) {
-        index = 0
-        xs = []
-      } else if (index >= ${COMPACT_AFTER} && index * 2 >= xs.length) {
+        : (xs.splice(at, 1), x)`,
+  ),
+  `      } else {
+        xs[index - 1] = undefined`,
+  `      } else if (index >= ${COMPACT_AFTER} && index * 2 >= xs.length) {
         xs = xs.slice(index)
         index = 0
       } else {
-        xs[index - 1] = undefined
-      }
-
-      return out
-    }
-  }
-}
-`;
+        xs[index - 1] = undefined`,
+);
 
 /** The fixed queue in place of the original; throws on any other text (a postgres upgrade to review). */
 export function fixPostgresQueue(source: string, path: string): string {
