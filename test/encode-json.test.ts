@@ -109,6 +109,22 @@ describe('encodeJson', () => {
     [...bodies, huge, ...bodies].forEach((body, i) => expect(encoded[i]!.equals(Buffer.from(JSON.stringify(body)))).toBe(true));
   });
 
+  it('writes Dates outside 1970–9999 whole where the slab ends', () => {
+    // Their ISO text is longer than the room reserved for the usual 24 characters. A body of 600 KB
+    // gets a fresh slab of 1 MiB (512 KiB doubled); the next one is sized so that its Date falls on
+    // each of the last 64 bytes of that slab in turn.
+    const far = new Date(8_640_000_000_000_000);
+    const large = 'x'.repeat(600_000);
+    for (let shift = 0; shift < 64; shift++) {
+      const first = encodeJson(large)!;
+      const value = ['y'.repeat(1024 * 1024 - 600_008 - 4 - 64 + shift), far];
+      const bytes = encodeJson(value)!;
+      expect(first.length).toBe(600_002);
+      expect(bytes.subarray(-40).toString()).toBe(JSON.stringify(value).slice(-40));
+      expect(bytes.length).toBe(Buffer.byteLength(JSON.stringify(value)));
+    }
+  });
+
   it('writes numbers as JavaScript does', () => {
     const numbers = [0, -0, 7, 10, 99, 100, 123_456_789, 999_999_999, 1e9, 2 ** 31, 2 ** 53, -1, -(2 ** 31), 0.1, 1e21, 1e-7, 5e-324, Number.MAX_VALUE];
     expectSameBytes(numbers);

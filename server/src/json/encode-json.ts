@@ -1,22 +1,22 @@
-// JSON.stringify for response bodies (REST, legacy WebSocket frames), written straight to UTF-8
-// bytes: the same bytes as `Buffer.from(JSON.stringify(value))`, for much less CPU and garbage on
-// the bodies this server sends most (a hundred author rows, each with two Dates).
+// JSON.stringify for answers (REST bodies, legacy WebSocket frames, tRPC answers), written straight
+// to UTF-8 bytes: the same bytes as `Buffer.from(JSON.stringify(value))`, for much less CPU and
+// garbage on the bodies this server sends most (a hundred author rows, each with two Dates).
 //
 // Native JSON.stringify converts every Date through Date.prototype.toJSON (a slow call each), and
 // any string-building writer leaves hundreds of short strings for the collector and a rope that
-// must be flattened and encoded again before the socket write. This one writes into a reused
-// scratch buffer: ASCII strings a byte per character, Dates as ISO digits (iso-date-string.ts),
-// small integers digit by digit, and copies the bytes out once. A string holding a character JSON
-// escapes, or any non-ASCII one, goes through JSON.stringify's quoting and Buffer#utf8Write, so
-// escapes and surrogates are the builtin's own. Bodies are written into a shared slab and handed
-// out as views of it, as Node's own Buffer pool does for small buffers: no copy, and one
-// allocation per slab rather than per body (a slab lives as long as any body cut from it).
+// must be flattened and encoded again before the socket write. This one writes ASCII strings a byte
+// per character, Dates as ISO digits (iso-date-string.ts) and small integers digit by digit; a
+// string holding a character JSON escapes, or any non-ASCII one, goes through JSON.stringify's
+// quoting and Buffer#write, so escapes and surrogates are the builtin's own. Bodies are written
+// into a shared slab and handed out as views of it, as Node's own Buffer pool does for small
+// buffers: no copy, and one allocation per slab rather than per body (a slab lives as long as any
+// body cut from it).
 //
 // What the pass does not take exactly (class instances, toJSON methods, functions, symbols,
 // bigints, nesting past MAX_DEPTH — a cycle) sends the whole body to JSON.stringify, with its
 // result or error. One kind of class instance is taken: a value that writes its own JSON
-// (`WritesJson`), which must give JSON.stringify the same through its toJSON. Hand-written because it is small and on every REST and legacy answer
-// (test/encode-json.test.ts compares it with JSON.stringify).
+// (`WritesJson`), which must give JSON.stringify the same through its toJSON. Hand-written because
+// it is small and on every answer (test/encode-json.test.ts compares it with JSON.stringify).
 import { ISO_DATE_LENGTH, writeIsoDate } from './iso-date-string';
 
 /** Far deeper than any response; past it the value is a cycle or left to the general path. */
@@ -170,10 +170,11 @@ function writeDate(date: Date): void {
   const time = date.getTime();
   if (Number.isNaN(time)) return writeAscii('null');
   reserve(ISO_DATE_LENGTH + 2);
-  out[at++] = QUOTE;
-  if (writeIsoDate(out, at, time)) at += ISO_DATE_LENGTH;
-  else writeAscii(date.toISOString());
-  out[at++] = QUOTE;
+  // Outside 1970–9999 the builtin's text is longer than the room reserved: written whole, quotes included.
+  if (!writeIsoDate(out, at + 1, time)) return writeAscii(`"${date.toISOString()}"`);
+  out[at] = QUOTE;
+  out[at + ISO_DATE_LENGTH + 1] = QUOTE;
+  at += ISO_DATE_LENGTH + 2;
 }
 
 /** A quoted string: ASCII without escapes byte by byte, anything else through JSON.stringify's quoting. */
