@@ -147,13 +147,6 @@ export function createAuditQueue(options: AuditQueueOptions): AuditQueue {
       metrics.auditLogs.inc(labels);
     }
   };
-  const remove = (count: number) => {
-    due = Math.max(due - count, 0);
-    for (const entry of pending.splice(0, count)) queuedBytes -= entry.bytes;
-    gauges();
-    admitWaiters();
-  };
-
   /**
    * Rows at the head of the queue to write even as a partial batch: those queued when the timer
    * ticked (or a flush began). Rows arriving while a batch is being written wait for a full batch or
@@ -161,6 +154,13 @@ export function createAuditQueue(options: AuditQueueOptions): AuditQueue {
    * (a statement built, a round trip, a commit) every few milliseconds for a handful of rows.
    */
   let due = 0;
+  const remove = (count: number) => {
+    due = Math.max(due - count, 0);
+    for (const entry of pending.splice(0, count)) queuedBytes -= entry.bytes;
+    gauges();
+    admitWaiters();
+  };
+
   /** Whether another batch is worth writing now: a full one, rows that are due, or calls waiting for room. */
   const ready = () => pending.length >= batchSize || due > 0 || waiters.length > 0;
   /** Writes batches while one is ready, until the queue is empty or a failure asks for a pause. */

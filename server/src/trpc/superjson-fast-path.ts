@@ -62,9 +62,7 @@ class DatePaths implements WritesJson {
   }
 
   toJSON(): Record<string, ['Date']> {
-    const values: Record<string, ['Date']> = {};
-    for (const path of this.paths) values[path] = DATE_ANNOTATION;
-    return values;
+    return dateValues(this.paths);
   }
 }
 
@@ -72,9 +70,14 @@ function annotated(json: Serialized['json'], value: unknown, datePaths: string[]
   if (datePaths.length === 0) return { json };
   // A Date at the root is annotated by its type alone, not by a path.
   if (datePaths.length === 1 && datePaths[0] === '' && value instanceof Date) return { json, meta: { values: ['Date'], v: 1 } };
+  return { json, meta: { values: dateValues(datePaths), v: 1 } };
+}
+
+/** superjson's `meta.values` for Dates at `paths`. */
+function dateValues(paths: readonly string[]): Record<string, ['Date']> {
   const values: Record<string, ['Date']> = {};
-  for (const path of datePaths) values[path] = DATE_ANNOTATION;
-  return { json, meta: { values, v: 1 } };
+  for (const path of paths) values[path] = DATE_ANNOTATION;
+  return values;
 }
 
 /** One shared annotation: the result is only ever stringified, never written to. */

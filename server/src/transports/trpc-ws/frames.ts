@@ -1,7 +1,8 @@
 // The tRPC WebSocket protocol's answers, as JSON bytes. Every message goes through tRPC's own
-// `transformTRPCResponse` (the router's transformer, superjson, serialized for the byte writer:
-// see configForEncoder), so the frames are what @trpc/server's adapter writes. What is ours is sharing: the data frame of an event declared
-// immutable (trpc/event-feed.ts) is built once per subscription id and sent to every subscriber
+// `transformTRPCResponse` (the router's transformer, superjson, serialized for the byte writer: see
+// configForEncoder), so the frames are what @trpc/server's adapter writes. What is ours is sharing:
+// the data frame of an event declared immutable (trpc/event-feed.ts) is built once per
+// subscription id and sent to every subscriber
 // using that id as the same bytes — at 5,000 subscribers of the standard client (which all number
 // their first subscription alike) one serialization and one UTF-8 encoding per event, not 5,000.
 import { isTrackedEnvelope, transformTRPCResponse, type AnyRouter } from '@trpc/server';
