@@ -1,7 +1,8 @@
 // A DevTools-protocol session with a measured server's inspector (`--inspect=127.0.0.1:0`): a full
 // GC before reading RSS (memory per connection), and V8's sampling profiler started and stopped
 // around exactly one measured window (the same profiler `--cpu-prof` runs, without the start-up
-// and warm-up it would also record).
+// and warm-up it would also record), or its sampling heap profiler around the same window (where
+// the bytes a request allocates come from, including objects the young-generation GC already freed).
 import WebSocket from 'ws';
 
 export interface Inspector {
@@ -9,6 +10,9 @@ export interface Inspector {
   startProfile(samplingIntervalUs: number): Promise<void>;
   /** The profile since startProfile, in the `.cpuprofile` format. */
   stopProfile(): Promise<unknown>;
+  startAllocationSampling(samplingIntervalBytes: number): Promise<void>;
+  /** The allocations sampled since startAllocationSampling, in the `.heapprofile` format. */
+  stopAllocationSampling(): Promise<unknown>;
   close(): void;
 }
 
@@ -41,6 +45,16 @@ export async function connectInspector(url: string): Promise<Inspector> {
     async stopProfile() {
       const { profile } = (await post('Profiler.stop')) as { profile: unknown };
       await post('Profiler.disable');
+      return profile;
+    },
+    async startAllocationSampling(samplingInterval) {
+      await post('HeapProfiler.enable');
+      // Per-request garbage is the point: objects the collector has already freed are kept.
+      await post('HeapProfiler.startSampling', { samplingInterval, includeObjectsCollectedByMinorGC: true, includeObjectsCollectedByMajorGC: true });
+    },
+    async stopAllocationSampling() {
+      const { profile } = (await post('HeapProfiler.stopSampling')) as { profile: unknown };
+      await post('HeapProfiler.disable');
       return profile;
     },
     close: () => ws.close(),

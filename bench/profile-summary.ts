@@ -1,5 +1,6 @@
-// `npm run bench:profile -- <file.cpuprofile> [--top N] [--us N] [--focus name[@file],…]`: where a
-// V8 CPU profile's time went, as text. Frames of the production bundle are mapped back to their source files
+// `npm run bench:profile -- <file.cpuprofile|file.heapprofile> [--top N] [--us N] [--requests N]
+// [--focus name[@file],…]`: where a V8 CPU profile's time went, or where a sampling heap profile's
+// bytes were allocated (`BENCH_ALLOC_PROF=1`), as text. Frames of the production bundle are mapped back to their source files
 // through the bundle's source map, so the project's own code reads as server/src/… and
 // dependencies as their package. Prints the share of all samples spent
 //   - by file or package (self time),
@@ -9,6 +10,8 @@
 // per request of the profiled window, from the run's rounds.md) each share is also given in µs per
 // request. Shares, not the profile's own times, are what to scale: V8 samples on the wall clock, so
 // on a core shared with other processes the time a sampled stack waited for the CPU counts too.
+// A heap profile's shares are of the bytes allocated in the window; with --requests (the requests
+// the window served, from rounds.md) they are also given in bytes per request.
 import { readFileSync } from 'node:fs';
 import { SourceMap } from 'node:module';
 import { relative } from 'node:path';
@@ -31,17 +34,43 @@ interface Profile {
   samples: number[];
   timeDeltas: number[];
 }
+interface HeapProfileNode {
+  id: number;
+  callFrame: CallFrame;
+  selfSize: number;
+  children: HeapProfileNode[];
+}
+
+/** A heap profile's tree as a CPU profile's node list: one "sample" per node, weighing its bytes. */
+function fromHeapProfile(head: HeapProfileNode): { profile: Profile; weights: number[] } {
+  const nodes: ProfileNode[] = [];
+  const samples: number[] = [];
+  const weights: number[] = [];
+  const visit = (node: HeapProfileNode) => {
+    nodes.push({ id: node.id, callFrame: node.callFrame, children: node.children.map((child) => child.id) });
+    if (node.selfSize > 0) (samples.push(node.id), weights.push(node.selfSize));
+    node.children.forEach(visit);
+  };
+  visit(head);
+  return { profile: { nodes, samples, timeDeltas: [] }, weights };
+}
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { top: { type: 'string', default: '30' }, us: { type: 'string', default: '0' }, focus: { type: 'string', default: '' } },
+  options: {
+    top: { type: 'string', default: '30' },
+    us: { type: 'string', default: '0' },
+    requests: { type: 'string', default: '0' },
+    focus: { type: 'string', default: '' },
+  },
 });
 const file = positionals[0];
-if (!file) throw new Error('usage: profile-summary <file.cpuprofile> [--top N] [--focus name,…]');
+if (!file) throw new Error('usage: profile-summary <file.cpuprofile|file.heapprofile> [--top N] [--us N] [--requests N] [--focus name,…]');
 const top = Number(values.top);
-const usPerOp = Number(values.us);
 const ROOT = new URL('..', import.meta.url).pathname;
-const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
+const parsed = JSON.parse(readFileSync(file, 'utf8')) as Profile | { head: HeapProfileNode };
+const heap = 'head' in parsed ? fromHeapProfile(parsed.head) : undefined;
+const profile = heap?.profile ?? (parsed as Profile);
 
 const sourceMaps = new Map<string, SourceMap | null>();
 function sourceMapOf(url: string): SourceMap | null {
@@ -99,8 +128,10 @@ const labelOf = new Map(
   }),
 );
 // Time per sample: the delta to the next sample is the time the sampled stack ran.
-const weights = profile.samples.map((_, i) => profile.timeDeltas[i + 1] ?? 0);
+const weights = heap?.weights ?? profile.samples.map((_, i) => profile.timeDeltas[i + 1] ?? 0);
 const total = weights.reduce((sum, w) => sum + w, 0);
+/** What one request's share is scaled to, and in which unit: CPU µs (--us) or bytes allocated (--requests). */
+const perRequest = heap ? { amount: Number(values.requests) ? total / Number(values.requests) : 0, unit: 'B' } : { amount: Number(values.us), unit: 'µs' };
 const IDLE = new Set(['(idle)']);
 
 const self = new Map<string, number>();
@@ -143,16 +174,18 @@ profile.samples.forEach((id, i) => {
 
 const busy = total - idle;
 const share = (w: number) =>
-  `${((w / busy) * 100).toFixed(1).padStart(5)} %${usPerOp ? ` ${((w / busy) * usPerOp).toFixed(1).padStart(6)} µs` : ''}`;
+  `${((w / busy) * 100).toFixed(1).padStart(5)} %${perRequest.amount ? ` ${((w / busy) * perRequest.amount).toFixed(1).padStart(6)} ${perRequest.unit}` : ''}`;
 const print = (title: string, map: Map<string, number>, limit = top) => {
   console.log(`\n${title}`);
   for (const [key, w] of [...map].sort((a, b) => b[1] - a[1]).slice(0, limit)) console.log(`  ${share(w)}  ${key}`);
 };
 console.log(
-  `${file}: ${(total / 1e6).toFixed(1)} s sampled, ${((idle / total) * 100).toFixed(1)} % idle; shares below are of the ${(busy / 1e6).toFixed(1)} s busy` +
-    (usPerOp ? `, scaled to ${usPerOp} CPU µs per request` : ''),
+  heap
+    ? `${file}: ${(total / 2 ** 20).toFixed(1)} MiB allocated` + (perRequest.amount ? `, ${(perRequest.amount / 1024).toFixed(1)} KiB per request` : '')
+    : `${file}: ${(total / 1e6).toFixed(1)} s sampled, ${((idle / total) * 100).toFixed(1)} % idle; shares below are of the ${(busy / 1e6).toFixed(1)} s busy` +
+        (perRequest.amount ? `, scaled to ${perRequest.amount} CPU µs per request` : ''),
 );
-print('self time by file or package', files);
-print('self time by function', self);
-print('total time by function (on the stack)', inclusive);
+print(heap ? 'allocated by file or package' : 'self time by file or package', files);
+print(heap ? 'allocated by function' : 'self time by function', self);
+print(heap ? 'allocated under function (on the stack)' : 'total time by function (on the stack)', inclusive);
 for (const name of focus) print(`${name}: ${share(focusTotal.get(name) ?? 0).trim()} in total, by callee`, focusCallees.get(name)!, 15);

@@ -46,9 +46,13 @@ const settings = {
   workloads: env('BENCH_WORKLOADS', 'W1,W2,W3,W4,W6').split(','),
   logLevel: env('BENCH_LOG_LEVEL', 'info'),
   cpuProfile: process.env.BENCH_CPU_PROF === '1',
+  /** Sample allocations (V8's sampling heap profiler) instead of CPU time in each measured window. */
+  allocationProfile: process.env.BENCH_ALLOC_PROF === '1',
   /** A git revision of the project measured in the baseline's place (A/B of a change); RESULTS.md is left alone. */
   reference: process.env.BENCH_REFERENCE,
 };
+/** One sample per this many bytes allocated, on average: fine enough for a request's few hundred KiB. */
+const ALLOCATION_SAMPLING_BYTES = 4096;
 const SEARCH = 'john';
 const USER = 'bench';
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -171,7 +175,7 @@ try {
   writeFileSync(join(outDir, 'rounds.md'), `${renderRounds(closed, fanOut)}\n`);
   writeFileSync(join(outDir, 'measurements.json'), JSON.stringify({ settings, closed, fanOut }, null, 1));
   console.log(`\n${block}\n`);
-  if (settings.cpuProfile) log(`profiling run: RESULTS.md left alone (the profiler slows the project); profiles in ${outDir}`);
+  if (settings.cpuProfile || settings.allocationProfile) log(`profiling run: RESULTS.md left alone (the profiler slows the project); profiles in ${outDir}`);
   else if (settings.reference) log(`reference run: RESULTS.md left alone; every round in ${outDir}/rounds.md`);
   else {
     writeResults(join(ROOT, 'bench', 'RESULTS.md'), block);
@@ -251,16 +255,19 @@ async function measure(pair: Record<ServerName, BenchServer>, requests: { token:
 
   const runOnce = async (spec: ClosedLoopSpec, server: BenchServer, seconds: number, profileAs?: string): Promise<ClosedLoopRun> => {
     const profiler = profileAs ? await server.inspect() : undefined;
+    const allocations = settings.allocationProfile;
     const processes = await watched(server);
     let window: ReturnType<typeof startCpuWindow> | undefined;
     let cpu: ClosedLoopRun['cpu'] | undefined;
     const result = await spec.run(server, seconds, async (phase) => {
       if (phase === 'start') {
-        await profiler?.startProfile(1000);
+        if (allocations) await profiler?.startAllocationSampling(ALLOCATION_SAMPLING_BYTES);
+        else await profiler?.startProfile(1000);
         window = startCpuWindow(processes, [SERVER_CORE, LOAD_CORE]);
       } else {
         cpu = window!.end();
-        if (profiler) writeFileSync(join(outDir, `${profileAs}.cpuprofile`), JSON.stringify(await profiler.stopProfile()));
+        if (profiler && allocations) writeFileSync(join(outDir, `${profileAs}.heapprofile`), JSON.stringify(await profiler.stopAllocationSampling()));
+        else if (profiler) writeFileSync(join(outDir, `${profileAs}.cpuprofile`), JSON.stringify(await profiler.stopProfile()));
       }
     });
     profiler?.close();
@@ -275,7 +282,7 @@ async function measure(pair: Record<ServerName, BenchServer>, requests: { token:
     const order: ServerName[] = round % 2 === 0 ? ['project', 'baseline'] : ['baseline', 'project'];
     for (const [i, spec] of specs.entries()) {
       for (const name of order) {
-        const profileAs = settings.cpuProfile ? `${name}-${spec.workload.split(' ').slice(0, 2).join('-').replace(/[^\w.-]/g, '')}-round${round + 1}` : undefined;
+        const profileAs = settings.cpuProfile || settings.allocationProfile ? `${name}-${spec.workload.split(' ').slice(0, 2).join('-').replace(/[^\w.-]/g, '')}-round${round + 1}` : undefined;
         const run = await runOnce(spec, pair[name], settings.durationSeconds, profileAs);
         closed[i]!.runs[name].push(run);
         const busy = run.cpu.processSeconds[name]! / run.cpu.wallSeconds;

@@ -77,7 +77,8 @@ export async function startServer(options: { name: ServerName; entry: string; en
   const logFile = join(options.outDir, `${options.name}.log`);
   const log = openSync(logFile, 'a');
   // taskset execs node: the child's pid is the server's.
-  const child = spawn('taskset', ['-c', String(SERVER_CORE), process.execPath, '--inspect=127.0.0.1:0', options.entry], {
+  const nodeFlags = process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn('taskset', ['-c', String(SERVER_CORE), process.execPath, ...nodeFlags, '--inspect=127.0.0.1:0', options.entry], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: String(port), ...options.env },
     stdio: ['ignore', log, log],
