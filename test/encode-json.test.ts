@@ -140,6 +140,31 @@ describe('encodeJson', () => {
     };
     expectSameBytes(value);
   });
+
+  it('lists the keys JSON.stringify lists when getters delete or add keys, and when Object.prototype gains an enumerable key', () => {
+    // A fresh object for each encoder: the getters change the object they are read from.
+    const changing = () => {
+      const object: Record<string, unknown> = {
+        first: 1,
+        get second() {
+          delete object.third;
+          object.added = 'late';
+          return 2;
+        },
+        third: 3,
+        '7': 'an index key',
+      };
+      return object;
+    };
+    expect(jsonBytes(encodeJson(changing()))).toEqual(jsonBytes(stock(changing())));
+    const prototype = Object.prototype as Record<string, unknown>;
+    prototype.inherited = 'from the prototype';
+    try {
+      expectSameBytes({ own: 1, nested: { deeper: [{ a: 1 }] } });
+    } finally {
+      delete prototype.inherited;
+    }
+  });
 });
 
 describe('writeIsoDate', () => {

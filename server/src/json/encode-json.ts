@@ -59,7 +59,7 @@ let busy = false;
 
 /** The UTF-8 bytes of `JSON.stringify(value)`; undefined where that is undefined. Throws what it throws. */
 export function encodeJson(value: unknown): Buffer | undefined {
-  if (!busy) {
+  if (!busy && !objectPrototypeEnumerates()) {
     busy = true;
     at = bodyStart;
     try {
@@ -74,6 +74,13 @@ export function encodeJson(value: unknown): Buffer | undefined {
   const text = JSON.stringify(value) as string | undefined;
   return text === undefined ? undefined : Buffer.from(text);
 }
+
+/** True when for-in over a plain object would visit inherited keys too (a polluted Object.prototype). */
+function objectPrototypeEnumerates(): boolean {
+  for (const _ in EMPTY) return true;
+  return false;
+}
+const EMPTY = {};
 
 /** The body just written, as a view of the slab; the next one starts after it (8-byte aligned). */
 function cutBody(): Buffer {
@@ -142,13 +149,16 @@ function writeArray(array: unknown[], depth: number): void {
   out[at++] = 0x5d;
 }
 
+// Keys by for-in rather than Object.keys: V8 walks the object's cached key list in place, where
+// Object.keys copies it into a new array per object (a tenth of the bytes a 100-row answer allocated).
+// For an object whose prototype is Object.prototype or null, for-in visits what Object.keys lists,
+// in the same order, unless Object.prototype has gained an enumerable property: encodeJson checks
+// that once per body and leaves such a process to JSON.stringify.
 function writeObject(object: Record<string, unknown>, depth: number): void {
   reserve(1);
   out[at++] = 0x7b;
-  const keys = Object.keys(object);
   let first = true;
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i]!;
+  for (const key in object) {
     // As an offset into the body: writing the value may move the body to a new slab.
     const keyOffset = at - bodyStart;
     if (!first) {
