@@ -156,7 +156,7 @@ describe('encodeJson', () => {
       };
       return object;
     };
-    expect(jsonBytes(encodeJson(changing()))).toEqual(jsonBytes(stock(changing())));
+    expect(jsonBytes(encodeJson, changing())).toEqual(jsonBytes(stock, changing()));
     const prototype = Object.prototype as Record<string, unknown>;
     prototype.inherited = 'from the prototype';
     try {

@@ -2,6 +2,7 @@
 // do when the store does not answer (RATE_LIMIT_FAIL_MODE), and an observer told about every decision
 // (the metrics layer counts them as rate_limit_hits_total{limit_type}).
 import type { Config } from '../config';
+import { createDeadline, TIMED_OUT } from './deadline';
 import type { RateLimitDecision, RateLimiter } from './rate-limiter';
 
 /** The `limit_type` label of `rate_limit_hits_total`. */
@@ -44,7 +45,7 @@ export interface RateLimitGuard {
   peek(type: RateLimitType, key: string, limit: number, windowMs: number): Promise<RateLimitCheck>;
 }
 
-/** A limiter slower than this counts as unreachable, so a stalled Redis cannot stall every request. */
+/** A limiter slower than this (up to a quarter more: see deadline.ts) counts as unreachable, so a stalled Redis cannot stall every request. */
 export const STORE_TIMEOUT_MS = 1_000;
 
 export interface RateLimitGuardOptions {
@@ -64,11 +65,12 @@ export interface RateLimitGuardOptions {
 
 export function createRateLimitGuard({ limiter, config, observer }: RateLimitGuardOptions): RateLimitGuard {
   const failure: RateLimitOutcome = config.RATE_LIMIT_FAIL_MODE === 'open' ? 'fail_open' : 'fail_closed';
+  const deadline = createDeadline(STORE_TIMEOUT_MS);
   const decide = async (type: RateLimitType, decision: Promise<RateLimitDecision>): Promise<RateLimitCheck> => {
     let result: RateLimitCheck;
     try {
-      const decided = await withTimeout(decision, STORE_TIMEOUT_MS);
-      result = { outcome: decided.allowed ? 'allowed' : 'limited', decision: decided };
+      const decided = await deadline.within(decision);
+      result = decided === TIMED_OUT ? { outcome: failure } : { outcome: decided.allowed ? 'allowed' : 'limited', decision: decided };
     } catch {
       result = { outcome: failure };
     }
@@ -87,16 +89,4 @@ export function createRateLimitGuard({ limiter, config, observer }: RateLimitGua
     check: (type, key, limit, windowMs) => decide(type, limiter.consume(key, limit, windowMs)),
     peek: (type, key, limit, windowMs) => decide(type, limiter.peek(key, limit, windowMs)),
   };
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`rate-limit store did not answer within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
