@@ -14,10 +14,16 @@ import {
 import { TRPCError, tracked } from '@trpc/server';
 import { z } from 'zod';
 import { AuthorNameTakenError } from '../db/authors-repository';
+import { checkedOutput } from '../trpc/checked-output';
 import { router } from '../trpc/init';
 import { protectedProcedure } from '../trpc/procedures';
 import { paginateAuthors } from './authors-pagination';
 import { followStream, publishEvent } from './events';
+
+// The repository answers in exactly these shapes, so tRPC's output validation checks them in place
+// instead of copying every row (trpc/checked-output.ts).
+const authorOutput = checkedOutput(authorSchema);
+const authorListOutput = checkedOutput(z.array(authorSchema));
 
 function found(author: Author | undefined, id: number): Author {
   if (!author) throw new TRPCError({ code: 'NOT_FOUND', message: `Author ${id} not found` });
@@ -39,7 +45,7 @@ export const authorsRouter = router({
   list: protectedProcedure
     .meta({ roles: ['get-authors'] })
     .input(listAuthorsInput)
-    .output(z.array(authorSchema))
+    .output(authorListOutput)
     .query(({ ctx, input }) =>
       ctx.services.authors.list({ id: input.id, nameContains: input.name ?? input.search }),
     ),
@@ -53,13 +59,13 @@ export const authorsRouter = router({
   byId: protectedProcedure
     .meta({ roles: ['get-authors'] })
     .input(authorByIdInput)
-    .output(authorSchema)
+    .output(authorOutput)
     .query(async ({ ctx, input }) => found(await ctx.services.authors.byId(input.id), input.id)),
 
   create: protectedProcedure
     .meta({ roles: ['create-author'] })
     .input(createAuthorInput)
-    .output(authorSchema)
+    .output(authorOutput)
     .mutation(async ({ ctx, input }) => {
       const author = await uniqueName(ctx.services.authors.create(input.name));
       await publishEvent(ctx, { type: 'created', author });
@@ -69,7 +75,7 @@ export const authorsRouter = router({
   update: protectedProcedure
     .meta({ roles: ['update-author'] })
     .input(updateAuthorInput)
-    .output(authorSchema)
+    .output(authorOutput)
     .mutation(async ({ ctx, input }) => {
       const author = found(await uniqueName(ctx.services.authors.update(input.id, input.name)), input.id);
       await publishEvent(ctx, { type: 'updated', author });
@@ -79,7 +85,7 @@ export const authorsRouter = router({
   delete: protectedProcedure
     .meta({ roles: ['delete-author'] })
     .input(authorByIdInput)
-    .output(authorSchema)
+    .output(authorOutput)
     .mutation(async ({ ctx, input }) => {
       const author = found(await ctx.services.authors.delete(input.id), input.id);
       await publishEvent(ctx, { type: 'deleted', author });
