@@ -10,7 +10,8 @@ export interface Inspector {
   startProfile(samplingIntervalUs: number): Promise<void>;
   /** The profile since startProfile, in the `.cpuprofile` format. */
   stopProfile(): Promise<unknown>;
-  startAllocationSampling(samplingIntervalBytes: number): Promise<void>;
+  /** `includeCollected`: also the objects young-generation collections have freed (else only survivors). */
+  startAllocationSampling(samplingIntervalBytes: number, includeCollected: boolean): Promise<void>;
   /** The allocations sampled since startAllocationSampling, in the `.heapprofile` format. */
   stopAllocationSampling(): Promise<unknown>;
   close(): void;
@@ -47,10 +48,13 @@ export async function connectInspector(url: string): Promise<Inspector> {
       await post('Profiler.disable');
       return profile;
     },
-    async startAllocationSampling(samplingInterval) {
+    async startAllocationSampling(samplingInterval, includeCollected) {
       await post('HeapProfiler.enable');
-      // Per-request garbage is the point: objects the collector has already freed are kept.
-      await post('HeapProfiler.startSampling', { samplingInterval, includeObjectsCollectedByMinorGC: true, includeObjectsCollectedByMajorGC: true });
+      await post('HeapProfiler.startSampling', {
+        samplingInterval,
+        includeObjectsCollectedByMinorGC: includeCollected,
+        includeObjectsCollectedByMajorGC: true,
+      });
     },
     async stopAllocationSampling() {
       const { profile } = (await post('HeapProfiler.stopSampling')) as { profile: unknown };

@@ -46,8 +46,12 @@ const settings = {
   workloads: env('BENCH_WORKLOADS', 'W1,W2,W3,W4,W6').split(','),
   logLevel: env('BENCH_LOG_LEVEL', 'info'),
   cpuProfile: process.env.BENCH_CPU_PROF === '1',
-  /** Sample allocations (V8's sampling heap profiler) instead of CPU time in each measured window. */
-  allocationProfile: process.env.BENCH_ALLOC_PROF === '1',
+  /**
+   * Sample allocations (V8's sampling heap profiler) instead of CPU time in each measured window:
+   * all of them ('1'), or only those that outlived a young-generation collection ('survivors': what
+   * each scavenge copies, so what makes it slow).
+   */
+  allocationProfile: ({ '1': 'all', survivors: 'survivors' } as const)[process.env.BENCH_ALLOC_PROF ?? ''],
   /** A git revision of the project measured in the baseline's place (A/B of a change); RESULTS.md is left alone. */
   reference: process.env.BENCH_REFERENCE,
 };
@@ -261,7 +265,7 @@ async function measure(pair: Record<ServerName, BenchServer>, requests: { token:
     let cpu: ClosedLoopRun['cpu'] | undefined;
     const result = await spec.run(server, seconds, async (phase) => {
       if (phase === 'start') {
-        if (allocations) await profiler?.startAllocationSampling(ALLOCATION_SAMPLING_BYTES);
+        if (allocations) await profiler?.startAllocationSampling(ALLOCATION_SAMPLING_BYTES, allocations === 'all');
         else await profiler?.startProfile(1000);
         window = startCpuWindow(processes, [SERVER_CORE, LOAD_CORE]);
       } else {
