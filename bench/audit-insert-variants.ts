@@ -1,0 +1,72 @@
+// Ways of writing a batch of audit rows other than the repository's, for bench/audit-insert-cost.ts.
+import { finished } from 'node:stream/promises';
+import { getTableColumns } from 'drizzle-orm';
+import type { Sql } from 'postgres';
+import type { NewAuditLog } from '../server/src/db/audit-repository';
+import { userActions } from '../server/src/db/schema';
+import { storableText } from '../server/src/db/storable-text';
+
+const columns = Object.entries(getTableColumns(userActions)).filter(([, column]) => !column.generatedIdentity) as [
+  keyof NewAuditLog,
+  (typeof userActions)['_']['columns'][keyof NewAuditLog],
+][];
+const targets = columns.map(([, column]) => `"${column.name}"`).join(', ');
+const storable = (_key: string, value: unknown) => (typeof value === 'string' ? storableText(value) : value);
+
+const jsonText = `insert into user_actions (${targets}) select ${columns.map(([key]) => `"${key}"`).join(', ')} from jsonb_to_recordset($1::jsonb) as r(${columns
+  .map(([key, column]) => `"${key}" ${column.getSQLType()}`)
+  .join(', ')})`;
+
+/** `{"a","b"}`: an array literal, for the one array column unnest cannot take as a 2-D array. */
+const arrayLiteral = (items: readonly string[]) => `{${items.map((item) => `"${storableText(item).replace(/[\\"]/g, '\\$&')}"`).join(',')}}`;
+
+const unnestSelect = `insert into user_actions (${targets}) select ${columns
+  .map(([key], i) => (key === 'roles' ? `c${i}::text[]` : `c${i}`))
+  .join(', ')} from unnest(${columns
+  .map(([key, column], i) => (key === 'roles' || key === 'user_id' ? `$${i + 1}::text[]` : `$${i + 1}::text[]::${column.getSQLType()}[]`))
+  .join(', ')}) as u(${columns.map((_, i) => `c${i}`).join(', ')})`;
+
+/** COPY's text format: backslash, tab, newline and carriage return escaped; NULL is `\N`. */
+const copyEscape = (text: string) => text.replace(/[\\\t\n\r]/g, (char) => (char === '\\' ? '\\\\' : char === '\t' ? '\\t' : char === '\n' ? '\\n' : '\\r'));
+function copyField(key: keyof NewAuditLog, value: unknown): string {
+  if (value === null || value === undefined) return '\\N';
+  if (key === 'request_data') return copyEscape(JSON.stringify(value, storable));
+  if (key === 'roles') return copyEscape(arrayLiteral(value as string[]));
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === 'number') return String(value);
+  return copyEscape(storableText(value as string));
+}
+const copyText = (rows: readonly NewAuditLog[]) => {
+  let text = '';
+  for (const row of rows) text += `${columns.map(([key]) => copyField(key, row[key])).join('\t')}\n`;
+  return text;
+};
+
+export function insertStatements(client: Sql) {
+  return {
+    jsonPrepared: (rows: NewAuditLog[]) => client.unsafe(jsonText, [JSON.stringify(rows, storable)], { prepare: true }),
+    unnest: (rows: NewAuditLog[]) =>
+      client.unsafe(
+        unnestSelect,
+        columns.map(([key]) =>
+          client.array(
+            rows.map((row) => {
+              const value = row[key];
+              if (value === null) return null;
+              if (key === 'roles') return arrayLiteral(value as string[]);
+              if (key === 'request_data') return JSON.stringify(value, storable);
+              if (value instanceof Date) return value.toISOString();
+              return typeof value === 'string' ? storableText(value) : String(value);
+            }),
+            25,
+          ),
+        ) as never[],
+        { prepare: true },
+      ),
+    copy: async (rows: NewAuditLog[]) => {
+      const stream = await client.unsafe(`copy user_actions (${targets}) from stdin`).writable();
+      stream.end(copyText(rows));
+      await finished(stream);
+    },
+  };
+}
