@@ -12,7 +12,7 @@ import { drizzle } from 'drizzle-orm/postgres-js';
 import { sql as drizzleSql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { createAuditRepository, type NewAuditLog } from '../server/src/db/audit-repository';
-import { openDatabase } from '../server/src/db/database';
+import { openDatabase, type Statement } from '../server/src/db/database';
 import * as schema from '../server/src/db/schema';
 import { createTestDatabase } from '../test/helpers/services';
 import { insertStatements } from './audit-insert-variants';
@@ -56,14 +56,16 @@ function w6Row(i: number, withData: boolean): NewAuditLog {
 
 await using testDb = await createTestDatabase();
 (await openDatabase({ DATABASE_URL: testDb.url, PGLITE_DIR: undefined })).close();
-const client = postgres(testDb.url, { max: 1, onnotice: () => {} });
+const client = postgres(testDb.url, { max: 1, onnotice: () => {}, ...(process.env.PG_SETTINGS ? { connection: JSON.parse(process.env.PG_SETTINGS) as Record<string, string> } : {}) });
 const db = drizzle(client, { schema, casing: 'snake_case' });
 const [{ pid }] = (await client`select pg_backend_pid() as pid`) as unknown as [{ pid: number }];
 
-const repository = createAuditRepository(db);
+// As openDatabase's readRows does it (a named server-side statement).
+const readRows = (statement: Statement) => client.unsafe(statement.sql, statement.params as never[], { prepare: true }).values();
+const repository = createAuditRepository({ db, readRows });
 const methods: Record<string, (rows: NewAuditLog[]) => Promise<unknown>> = {
   json: (rows) => repository.insertBatch(rows),
-  ...insertStatements(client),
+  ...insertStatements(client, db),
 };
 const wanted = args.only ? args.only.split(',') : Object.keys(methods);
 
@@ -85,29 +87,28 @@ if (args.breakdown) {
   setups.push({ name: 'without the 4 indexes', dropped: INDEXES, withData: true });
 }
 
-const results: string[] = [];
 for (const setup of setups) {
   for (const index of setup.dropped) await client.unsafe(`drop index ${index}`);
   const rows = Array.from({ length: ROWS }, (_, i) => w6Row(i, setup.withData));
-  for (const method of wanted) {
-    for (const batch of BATCHES) {
-      let pgBest = Infinity;
-      let nodeBest = Infinity;
-      for (let round = 0; round < ROUNDS; round++) {
-        await db.execute(drizzleSql`truncate user_actions`);
-        const pg0 = cpuNs(pid);
-        const node0 = process.cpuUsage();
-        for (let i = 0; i < ROWS; i += batch) await methods[method]!(rows.slice(i, i + batch));
-        const node = process.cpuUsage(node0);
-        pgBest = Math.min(pgBest, (cpuNs(pid) - pg0) / 1000 / ROWS);
-        nodeBest = Math.min(nodeBest, (node.user + node.system) / ROWS);
-      }
+  // Rounds interleave the methods, so that a busy moment of the machine weighs on all of them alike.
+  const cases = wanted.flatMap((method) => BATCHES.map((batch) => ({ method, batch, pg: Infinity, node: Infinity })));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const best of cases) {
+      await db.execute(drizzleSql`truncate user_actions`);
+      const pg0 = cpuNs(pid);
+      const node0 = process.cpuUsage();
+      for (let i = 0; i < ROWS; i += best.batch) await methods[best.method]!(rows.slice(i, i + best.batch));
+      const node = process.cpuUsage(node0);
+      best.pg = Math.min(best.pg, (cpuNs(pid) - pg0) / 1000 / ROWS);
+      best.node = Math.min(best.node, (node.user + node.system) / ROWS);
       const [{ n }] = (await client`select count(*)::int as n from user_actions`) as unknown as [{ n: number }];
-      if (n !== ROWS) throw new Error(`${method}: ${n} rows stored, ${ROWS} inserted`);
-      const line = `${setup.name.padEnd(36)} ${method.padEnd(14)} batch ${String(batch).padStart(3)}: PostgreSQL ${pgBest.toFixed(1).padStart(5)} µs/row, Node ${nodeBest.toFixed(1).padStart(5)} µs/row`;
-      console.log(line);
-      results.push(line);
+      if (n !== ROWS) throw new Error(`${best.method}: ${n} rows stored, ${ROWS} inserted`);
     }
+  }
+  for (const { method, batch, pg, node } of cases) {
+    console.log(
+      `${setup.name.padEnd(28)} ${method.padEnd(14)} batch ${String(batch).padStart(3)}: PostgreSQL ${pg.toFixed(1).padStart(5)} µs/row, Node ${node.toFixed(1).padStart(5)} µs/row`,
+    );
   }
   for (const index of setup.dropped) await client.unsafe(indexDefinitions.get(index)!);
 }

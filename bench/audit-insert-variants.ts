@@ -1,21 +1,17 @@
 // Ways of writing a batch of audit rows other than the repository's, for bench/audit-insert-cost.ts.
 import { finished } from 'node:stream/promises';
-import { getTableColumns } from 'drizzle-orm';
+import { getTableColumns, sql, type SQLChunk } from 'drizzle-orm';
+import type { AppDatabase } from '../server/src/db/database';
 import type { Sql } from 'postgres';
 import type { NewAuditLog } from '../server/src/db/audit-repository';
 import { userActions } from '../server/src/db/schema';
 import { storableText } from '../server/src/db/storable-text';
 
-const columns = Object.entries(getTableColumns(userActions)).filter(([, column]) => !column.generatedIdentity) as [
-  keyof NewAuditLog,
-  (typeof userActions)['_']['columns'][keyof NewAuditLog],
-][];
+const columns = Object.entries(getTableColumns(userActions))
+  .filter(([, column]) => !column.generatedIdentity)
+  .map(([key, column]) => [key as keyof NewAuditLog, column] as const);
 const targets = columns.map(([, column]) => `"${column.name}"`).join(', ');
 const storable = (_key: string, value: unknown) => (typeof value === 'string' ? storableText(value) : value);
-
-const jsonText = `insert into user_actions (${targets}) select ${columns.map(([key]) => `"${key}"`).join(', ')} from jsonb_to_recordset($1::jsonb) as r(${columns
-  .map(([key, column]) => `"${key}" ${column.getSQLType()}`)
-  .join(', ')})`;
 
 /** `{"a","b"}`: an array literal, for the one array column unnest cannot take as a 2-D array. */
 const arrayLiteral = (items: readonly string[]) => `{${items.map((item) => `"${storableText(item).replace(/[\\"]/g, '\\$&')}"`).join(',')}}`;
@@ -42,9 +38,21 @@ const copyText = (rows: readonly NewAuditLog[]) => {
   return text;
 };
 
-export function insertStatements(client: Sql) {
+/** The repository's statement before it was prepared (main at 4dca1eb): built by drizzle per batch, sent unnamed by db.execute. */
+function insertFromJsonUnnamed() {
+  const list = (render: (key: string, column: (typeof columns)[number][1]) => SQLChunk) =>
+    sql.join(columns.map(([key, column]) => render(key, column)), sql.raw(', '));
+  const targets = list((_, column) => sql.identifier(column.name));
+  const fields = list((key) => sql.identifier(key));
+  const recordType = list((key, column) => sql`${sql.identifier(key)} ${sql.raw(column.getSQLType())}`);
+  return (json: string) =>
+    sql`insert into ${userActions} (${targets}) select ${fields} from jsonb_to_recordset(${json}::jsonb) as r(${recordType})`;
+}
+
+export function insertStatements(client: Sql, db: AppDatabase) {
+  const before = insertFromJsonUnnamed();
   return {
-    jsonPrepared: (rows: NewAuditLog[]) => client.unsafe(jsonText, [JSON.stringify(rows, storable)], { prepare: true }),
+    jsonUnnamed: (rows: NewAuditLog[]) => db.execute(before(JSON.stringify(rows, storable))),
     unnest: (rows: NewAuditLog[]) =>
       client.unsafe(
         unnestSelect,

@@ -150,7 +150,7 @@ describe.skipIf(!hasPostgres)('audit repository and queue on PostgreSQL', () => 
   beforeAll(async () => {
     testDb = await createTestDatabase();
     database = await openDatabase({ DATABASE_URL: testDb.url, PGLITE_DIR: undefined });
-    repository = createAuditRepository(database.db);
+    repository = createAuditRepository(database);
   });
   afterAll(async () => {
     await database?.close();
