@@ -2,7 +2,8 @@
 // /proc/<pid>/schedstat, nanoseconds) and this process's (process.cpuUsage()). W6-like rows
 // (authors.create over tRPC-HTTP) go into user_actions of a fresh database, 20,000 per round in
 // batches of 10 and of 100; each figure is the minimum over the rounds. The table is emptied before
-// every round, so every round pays the same index growth.
+// every round, so every round pays the same index growth. --breakdown repeats the repository's
+// statement without request_data and without each secondary index.
 // Needs PostgreSQL on the same machine (it reads the backend's /proc entry).
 //   node --import tsx bench/audit-insert-cost.ts [--rounds 15] [--rows 20000] [--only json,copy] [--breakdown]
 import { randomUUID } from 'node:crypto';
@@ -56,7 +57,7 @@ function w6Row(i: number, withData: boolean): NewAuditLog {
 
 await using testDb = await createTestDatabase();
 (await openDatabase({ DATABASE_URL: testDb.url, PGLITE_DIR: undefined })).close();
-const client = postgres(testDb.url, { max: 1, onnotice: () => {}, ...(process.env.PG_SETTINGS ? { connection: JSON.parse(process.env.PG_SETTINGS) as Record<string, string> } : {}) });
+const client = postgres(testDb.url, { max: 1, onnotice: () => {} });
 const db = drizzle(client, { schema, casing: 'snake_case' });
 const [{ pid }] = (await client`select pg_backend_pid() as pid`) as unknown as [{ pid: number }];
 

@@ -7,9 +7,11 @@
 // log in the CPU profile (a few ms of the main thread per batch). JSON.stringify is native and the
 // statement text never changes. Columns and types come from the schema, so the statement follows it.
 //
-// The statement runs prepared (`readRows`, a named server-side statement): sent unnamed, as
-// `db.execute` does, PostgreSQL spent about twice the CPU per row on it (~20 against ~11 µs per row
-// in batches of 100, bench/audit-insert-cost.ts) — on the core it shares with the load in W6.
+// The statement runs prepared (`readRows`, a named server-side statement), not unnamed as through
+// `db.execute`, which parsed and planned it for every batch: PostgreSQL's CPU per row 38 → 22 µs in
+// batches of 10, 12.7 → 11 µs in batches of 100; this process's 38 → 15 and 6 → 4.5 µs
+// (bench/audit-insert-cost.ts). COPY FROM STDIN and `unnest` of typed arrays were measured too and
+// are not cheaper overall (see that script).
 import { and, count, desc, eq, getTableColumns, gte, lte, sql, type SQL, type SQLChunk } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import type { Database, Statement } from './database';
