@@ -1,8 +1,9 @@
 // Ways of writing a batch of audit rows other than the repository's, for bench/audit-insert-cost.ts:
 // the repository's statement as it was (unnamed, built by drizzle per batch), `unnest` of one text
 // array per column (cast to the column types in PostgreSQL), and COPY FROM STDIN in text format.
-// Measured on 2026-12-05 (PostgreSQL / Node µs per row, batches of 10 | 100): unnamed 38 / 38 | 12.7 / 5.9,
-// prepared (the repository) 22 / 15 | 11 / 4.5, unnest 20.5 / 21 | 10.0 / 6.5, COPY — | 16.3 / 16.5
+// Measured on 2026-12-05, bundled with esbuild (PostgreSQL / Node µs per row, batches of 10 | 100):
+// unnamed 32.5 / 31.5 | 12.3 / 5.1, prepared (the repository) 18.9 / 10.8 | 11.0 / 4.2, unnest
+// 19.0 / 16.4 | 9.6 / 5.4; COPY (under tsx, next to prepared at 10.7 / 4.4) — | 16.3 / 16.5
 // (postgres.js's COPY also never settles the stream when the server refuses the data, issue #1173).
 import { finished } from 'node:stream/promises';
 import { getTableColumns, sql, type SQLChunk } from 'drizzle-orm';

@@ -8,9 +8,9 @@
 // statement text never changes. Columns and types come from the schema, so the statement follows it.
 //
 // The statement runs prepared (`readRows`, a named server-side statement), not unnamed as through
-// `db.execute`, which parsed and planned it for every batch: PostgreSQL's CPU per row 38 → 22 µs in
-// batches of 10, 12.7 → 11 µs in batches of 100; this process's 38 → 15 and 6 → 4.5 µs
-// (bench/audit-insert-cost.ts). COPY FROM STDIN and `unnest` of typed arrays were measured too and
+// `db.execute`, which parsed and planned it for every batch: PostgreSQL's CPU per row 32 → 19 µs in
+// batches of 10, 12.3 → 11.0 µs in batches of 100; this process's 31 → 11 and 5.1 → 4.2 µs
+// (bench/audit-insert-cost.ts, bundled). COPY FROM STDIN and `unnest` of typed arrays were measured too and
 // are not cheaper overall (see that script).
 import { and, count, desc, eq, getTableColumns, gte, lte, sql, type SQL, type SQLChunk } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
