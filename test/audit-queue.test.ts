@@ -1,8 +1,9 @@
+import { DrizzleQueryError } from 'drizzle-orm';
 import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { listAuditLogsInput } from '@authors/shared';
 import { createAuditRepository, type AuditRepository, type NewAuditLog } from '../server/src/db/audit-repository';
-import { openDatabase, type Database } from '../server/src/db/database';
+import { openDatabase, type Database, type Statement } from '../server/src/db/database';
 import { userActions } from '../server/src/db/schema';
 import { createAuditQueue, type AuditQueueOptions } from '../server/src/observability/audit-queue';
 import { createMetrics, type Metrics } from '../server/src/observability/metrics';
@@ -150,7 +151,7 @@ describe.skipIf(!hasPostgres)('audit repository and queue on PostgreSQL', () => 
   beforeAll(async () => {
     testDb = await createTestDatabase();
     database = await openDatabase({ DATABASE_URL: testDb.url, PGLITE_DIR: undefined });
-    repository = createAuditRepository(database.db);
+    repository = createAuditRepository(database);
   });
   afterAll(async () => {
     await database?.close();
@@ -206,6 +207,28 @@ describe.skipIf(!hasPostgres)('audit repository and queue on PostgreSQL', () => 
         { username: 'next', roles: ['admin'], resource: 'authors', user_agent: 'vitest', error_message: null, request_data: { name: 'x' } },
         { username: stored, roles: [stored], resource: `authors/${stored}`, user_agent: stored, error_message: stored, request_data: { note: stored } },
       ]);
+    });
+    it('writes each batch as the one prepared statement (readRows), its rows as one JSON parameter', async () => {
+      const sent: Statement[] = [];
+      const spied = createAuditRepository({ db: database.db, readRows: (statement) => (sent.push(statement), database.readRows(statement)) });
+      await spied.insertBatch([row()]);
+      await spied.insertBatch([row(), row(), row({ username: 'bob' })]);
+      await spied.insertBatch([]);
+      expect(sent).toHaveLength(2);
+      expect(sent[1]!.sql).toBe(sent[0]!.sql);
+      expect(sent.map((statement) => statement.params.length)).toEqual([1, 1]);
+      expect(JSON.parse(sent[1]!.params[0] as string)).toHaveLength(3);
+      expect(await countRows()).toBe(4);
+    });
+
+    it('rejects a batch PostgreSQL refuses as a DrizzleQueryError, storing none of its rows', async () => {
+      // An invalid Date goes into the JSON as null, which the NOT NULL timestamp refuses.
+      const write = repository.insertBatch([row(), row({ timestamp: new Date(Number.NaN) })]);
+      await expect(write).rejects.toBeInstanceOf(DrizzleQueryError);
+      await expect(write).rejects.toMatchObject({ cause: { code: '23502' } });
+      expect(await countRows()).toBe(0);
+      await repository.insertBatch([row()]);
+      expect(await countRows()).toBe(1);
     });
   });
 
@@ -397,5 +420,23 @@ describe.skipIf(!hasPostgres)('audit repository and queue on PostgreSQL', () => 
       expect(await metricValue(metrics, 'audit_logs_dropped_total', { kind: 'call', reason: 'shutdown' })).toBe(5);
       expect(await metricValue(metrics, 'audit_queue_size')).toBe(0);
     });
+  });
+});
+
+describe('audit repository on PGlite', () => {
+  it('stores a batch and reads every field back, unstorable text as U+FFFD', async () => {
+    const database = await openDatabase({ DATABASE_URL: undefined, PGLITE_DIR: undefined });
+    try {
+      const repository = createAuditRepository(database);
+      const odd = 'a\u0000b\uD800c';
+      const stored = 'a\uFFFDb\uFFFDc';
+      await repository.insertBatch([row({ username: odd, request_data: { note: odd, deep: [1, { a: null }] } }), row({ username: 'next' })]);
+      const { items, total } = await repository.page({}, 0, 10);
+      expect(total).toBe(2);
+      expect(await repository.byId(items[1]!.id)).toEqual({ id: items[1]!.id, ...row({ username: stored, request_data: { note: stored, deep: [1, { a: null }] } }) });
+      await expect(repository.insertBatch([row({ timestamp: new Date(Number.NaN) })])).rejects.toBeInstanceOf(DrizzleQueryError);
+    } finally {
+      await database.close();
+    }
   });
 });

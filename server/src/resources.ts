@@ -67,7 +67,7 @@ export async function openResources(config: Config, logger: Logger): Promise<Res
 
   // One registry per app, so several in-process servers never share counters.
   const metrics = createMetrics(SERVER_VERSION);
-  const auditLogs = withQueryTiming('audit', createAuditRepository(database.db), metrics);
+  const auditLogs = withQueryTiming('audit', createAuditRepository(database), metrics);
   const telemetry = createTelemetry({ logger, metrics, auditRepository: auditLogs, auditQueueMaxBytes: config.AUDIT_QUEUE_MAX_BYTES });
   const recordRateLimitHit = rateLimitHitRecorder(metrics);
   const events: EventStream = redis

@@ -1,6 +1,7 @@
 // Opens the database: postgres.js when DATABASE_URL is set, an in-process PGlite otherwise.
 // Both are wrapped in the same drizzle API, so repositories never know which one they run on;
-// `readRows` is the one driver-level door, for a hot read that maps its rows itself.
+// `readRows` is the one driver-level door, for a hot statement run prepared (the author list and
+// create, the audit batch) that maps its rows itself.
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
@@ -30,7 +31,7 @@ export interface Database {
   readonly db: AppDatabase;
   readonly driver: 'postgres' | 'pglite';
   /**
-   * Runs a read as a server-side prepared statement and returns the driver's rows as arrays,
+   * Runs a statement as a server-side prepared statement and returns the driver's rows as arrays,
    * skipping drizzle's per-row mapping (see authors-repository.ts for why). Fails with a
    * DrizzleQueryError, like any query through `db`.
    */
