@@ -9,6 +9,10 @@ export interface Inspector {
   startProfile(samplingIntervalUs: number): Promise<void>;
   /** The profile since startProfile, in the `.cpuprofile` format. */
   stopProfile(): Promise<unknown>;
+  /** A heap snapshot (the `.heapsnapshot` JSON text), taken after a full GC. */
+  takeHeapSnapshot(): Promise<string>;
+  /** Evaluates `expression` in the server's global scope and returns its value as JSON. */
+  evaluate(expression: string): Promise<unknown>;
   close(): void;
 }
 
@@ -17,8 +21,10 @@ export async function connectInspector(url: string): Promise<Inspector> {
   await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
   let nextId = 1;
   const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
+  let snapshotChunks: string[] = [];
   ws.on('message', (raw) => {
-    const message = JSON.parse(raw.toString()) as { id?: number; result?: unknown; error?: { message: string } };
+    const message = JSON.parse(raw.toString()) as { id?: number; method?: string; params?: { chunk?: string }; result?: unknown; error?: { message: string } };
+    if (message.method === 'HeapProfiler.addHeapSnapshotChunk') snapshotChunks.push(message.params!.chunk!);
     const waiter = message.id === undefined ? undefined : pending.get(message.id);
     if (!waiter) return;
     pending.delete(message.id!);
@@ -42,6 +48,17 @@ export async function connectInspector(url: string): Promise<Inspector> {
       const { profile } = (await post('Profiler.stop')) as { profile: unknown };
       await post('Profiler.disable');
       return profile;
+    },
+    async takeHeapSnapshot() {
+      snapshotChunks = [];
+      await post('HeapProfiler.takeHeapSnapshot', { reportProgress: false });
+      const text = snapshotChunks.join('');
+      snapshotChunks = [];
+      return text;
+    },
+    async evaluate(expression) {
+      const { result } = (await post('Runtime.evaluate', { expression, returnByValue: true })) as { result: { value: unknown } };
+      return result.value;
     },
     close: () => ws.close(),
   };
