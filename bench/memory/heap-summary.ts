@@ -72,3 +72,93 @@ export function heapGrowth(before: HeapSummary, after: HeapSummary, connections:
   }
   return rows.sort((a, b) => b.bytes - a.bytes);
 }
+
+interface FullSnapshot extends Snapshot {
+  snapshot: Snapshot['snapshot'] & { meta: Snapshot['snapshot']['meta'] & { edge_fields: string[]; edge_types: [string[], ...unknown[]] } };
+  edges: number[];
+}
+
+export interface ShapeGrowth extends KindGrowth {
+  /** The most frequent way objects of this shape are held: `edge ← holder's shape`. */
+  heldBy: string;
+}
+
+/**
+ * The objects in `after` that `before` did not have (by V8 object id), grouped by what tells them
+ * apart — a string's text, an object's or a context's own property / variable names — each with what
+ * most often holds them, so that, say, a per-connection closure context shows which variables it
+ * keeps alive and who keeps it.
+ */
+export function newObjectShapes(beforeJson: string, afterJson: string, connections: number, minCount = 0.9): ShapeGrowth[] {
+  const ids = (json: string) => {
+    const { snapshot, nodes } = JSON.parse(json) as Snapshot;
+    const fields = snapshot.meta.node_fields;
+    const idAt = fields.indexOf('id');
+    const set = new Set<number>();
+    for (let at = 0; at < nodes.length; at += fields.length) set.add(nodes[at + idAt]!);
+    return set;
+  };
+  const existing = ids(beforeJson);
+  const { snapshot, nodes, edges, strings } = JSON.parse(afterJson) as FullSnapshot;
+  const { node_fields: fields, edge_fields: edgeFields } = snapshot.meta;
+  const nodeTypes = snapshot.meta.node_types[0];
+  const edgeTypes = snapshot.meta.edge_types[0];
+  const [typeAt, nameAt, idAt, sizeAt, edgeCountAt] = ['type', 'name', 'id', 'self_size', 'edge_count'].map((f) => fields.indexOf(f)) as number[];
+  const [edgeTypeAt, edgeNameAt, toAt] = ['type', 'name_or_index', 'to_node'].map((f) => edgeFields.indexOf(f)) as number[];
+  const firstEdges = new Int32Array(nodes.length / fields.length + 1);
+  for (let n = 0, edge = 0; n * fields.length < nodes.length; n++) {
+    firstEdges[n] = edge;
+    edge += nodes[n * fields.length + edgeCountAt!]! * edgeFields.length;
+  }
+  firstEdges[nodes.length / fields.length] = edges.length;
+  const edgeName = (e: number) => {
+    const type = edgeTypes[edges[e + edgeTypeAt!]!]!;
+    return type === 'element' || type === 'hidden' ? `[${edges[e + edgeNameAt!]}]` : strings[edges[e + edgeNameAt!]!]!;
+  };
+  const shapeOf = (at: number): string => {
+    const type = nodeTypes[nodes[at + typeAt!]!]!;
+    const name = strings[nodes[at + nameAt!]!]!;
+    if (type === 'string' || type === 'concatenated string' || type === 'sliced string') {
+      return `(${type}) ${JSON.stringify(name.slice(0, 40))}${name.length > 40 ? '…' : ''}`;
+    }
+    const names: string[] = [];
+    const n = at / fields.length;
+    for (let e = firstEdges[n]!; e < firstEdges[n + 1]!; e += edgeFields.length) {
+      const edgeType = edgeTypes[edges[e + edgeTypeAt!]!];
+      if (edgeType === 'context' || edgeType === 'property' || edgeType === 'internal') names.push(edgeName(e));
+    }
+    return `(${type}) ${name.slice(0, 50)} {${names.filter((x) => x !== '__proto__' && x !== 'map').slice(0, 14).join(',')}}`;
+  };
+  const holders = new Map<number, string>();
+  for (let n = 0; n * fields.length < nodes.length; n++) {
+    for (let e = firstEdges[n]!; e < firstEdges[n + 1]!; e += edgeFields.length) {
+      const edgeType = edgeTypes[edges[e + edgeTypeAt!]!];
+      const to = edges[e + toAt!]!;
+      if (edgeType === 'weak' || edgeType === 'shortcut' || holders.has(to)) continue;
+      if (existing.has(nodes[to + idAt!]!)) continue;
+      const name = edgeName(e);
+      if (name === 'map' || name === '__proto__') continue;
+      holders.set(to, `${name} ← ${shapeOf(n * fields.length)}`);
+    }
+  }
+  const groups = new Map<string, KindTally & { heldBy: Map<string, number> }>();
+  for (let at = 0; at < nodes.length; at += fields.length) {
+    if (existing.has(nodes[at + idAt!]!)) continue;
+    const key = shapeOf(at);
+    const tally = groups.get(key) ?? { count: 0, bytes: 0, heldBy: new Map<string, number>() };
+    tally.count++;
+    tally.bytes += nodes[at + sizeAt!]!;
+    const holder = holders.get(at) ?? '(none)';
+    tally.heldBy.set(holder, (tally.heldBy.get(holder) ?? 0) + 1);
+    groups.set(key, tally);
+  }
+  return [...groups]
+    .map(([kind, { count, bytes, heldBy }]) => ({
+      kind,
+      count: count / connections,
+      bytes: bytes / connections,
+      heldBy: [...heldBy].sort((a, b) => b[1] - a[1])[0]![0],
+    }))
+    .filter((row) => row.count >= minCount)
+    .sort((a, b) => b.bytes - a.bytes);
+}

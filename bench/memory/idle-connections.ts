@@ -18,11 +18,13 @@ import { connectTestRedis, createTestDatabase, REDIS_URL } from '../../test/help
 import { connectInspector } from '../inspector';
 import { rssOf } from '../load/fanout';
 import { PROJECT_ENTRY } from '../servers';
-import { heapGrowth, summarizeHeap } from './heap-summary';
+import { heapGrowth, newObjectShapes, summarizeHeap } from './heap-summary';
 
 const N = Number(process.argv[2] ?? 2000);
 const ROUNDS = Number(process.argv[3] ?? 2);
 const USER = 'bench';
+/** IDLE_SHAPES=1: also list the new objects by shape (property / variable names), to attribute them. */
+const SHAPES = process.env.IDLE_SHAPES === '1';
 type Kind = 'legacy' | 'trpc';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -127,14 +129,18 @@ try {
   }
   for (const kind of ['legacy', 'trpc'] as const) {
     await inspector.collectGarbage();
-    const before = summarizeHeap(await inspector.takeHeapSnapshot());
+    const beforeJson = await inspector.takeHeapSnapshot();
     const sockets = await openMany(kind, N);
     await inspector.collectGarbage();
-    const after = summarizeHeap(await inspector.takeHeapSnapshot());
-    const rows = heapGrowth(before, after, N);
+    const afterJson = await inspector.takeHeapSnapshot();
+    const rows = heapGrowth(summarizeHeap(beforeJson), summarizeHeap(afterJson), N);
     const total = rows.reduce((sum, row) => sum + row.bytes, 0);
     log(`${kind} heap snapshot growth per connection: ${Math.round(total)} B shallow in kinds ≥ 8 B`);
     for (const row of rows.slice(0, 45)) console.log(`  ${row.bytes.toFixed(0).padStart(6)} B  ${row.count.toFixed(2).padStart(6)} ×  ${row.kind}`);
+    if (SHAPES) {
+      log(`${kind}: objects new per connection, by shape (strings by text)`);
+      for (const row of newObjectShapes(beforeJson, afterJson, N).slice(0, 120)) console.log(`  ${row.bytes.toFixed(0).padStart(6)} B  ${row.count.toFixed(2).padStart(6)} ×  ${row.kind}\n${' '.repeat(26)}held by ${row.heldBy}`);
+    }
     await closeAll(sockets);
   }
   inspector.close();
