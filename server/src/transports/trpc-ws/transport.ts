@@ -102,7 +102,8 @@ export function createTrpcWsTransport(options: TrpcWsOptions): TrpcWsTransport {
       onError: options.onError,
     });
     connections.set(ws, activity);
-    ws.once('close', () => connections.delete(ws));
+    // 'close' comes once: `on` spares the wrapper `once` would add to every socket.
+    ws.on('close', () => connections.delete(ws));
     leaveFrameErrorsToWs(ws);
   });
 
