@@ -137,7 +137,8 @@ export function newObjectShapes(beforeJson: string, afterJson: string, connectio
       if (edgeType === 'weak' || edgeType === 'shortcut' || holders.has(to)) continue;
       if (existing.has(nodes[to + idAt!]!)) continue;
       const name = edgeName(e);
-      if (name === 'map' || name === '__proto__') continue;
+      // An object's map is its shape, not what holds it — unless the shape is what is new.
+      if (name === '__proto__' || (name === 'map' && nodeTypes[nodes[to + typeAt!]!] !== 'object shape')) continue;
       holders.set(to, `${name} ← ${shapeOf(n * fields.length)}`);
     }
   }
