@@ -5,6 +5,7 @@
 // and (in a separate pass, as a snapshot itself grows RSS) a heap snapshot, diffed by kind of object.
 //   node --conditions=@authors/source --import tsx bench/memory/idle-connections.ts [N] [rounds]
 // Run `npm run build -w @authors/server` first. Not pinned: run it on a quiet machine and compare rounds.
+// IDLE_ENTRY=<bundle> measures another build instead (e.g. one from bench/servers.ts buildReference).
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
@@ -40,7 +41,7 @@ execFileSync(process.execPath, [join(ROOT, 'server/dist/user.js'), 'add', USER, 
 const redisPrefix = `bench:idle:${randomBytes(6).toString('hex')}:`;
 const port = await freePort();
 const logFile = join(tmpdir(), `idle-memory-${port}.log`);
-const server = spawn(process.execPath, ['--inspect=127.0.0.1:0', PROJECT_ENTRY], {
+const server = spawn(process.execPath, ['--inspect=127.0.0.1:0', process.env.IDLE_ENTRY ?? PROJECT_ENTRY], {
   cwd: ROOT,
   env: {
     PATH: process.env.PATH,
