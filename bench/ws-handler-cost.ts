@@ -67,7 +67,7 @@ const stockHandler = getWSConnectionHandler({
   // Its options type asks for the server `applyWSSHandler` would listen on; the handler does not use it.
   wss: new WebSocketServer({ noServer: true }),
   router: appRouter,
-  createContext: () => contexts.forConnection(req, 'ws', user)(),
+  createContext: () => contexts.forConnection(contexts.describeConnection(req, 'ws'), user)(),
 });
 
 const handlers: Record<string, (socket: CountingSocket) => void> = {
@@ -76,7 +76,7 @@ const handlers: Record<string, (socket: CountingSocket) => void> = {
       router: appRouter,
       frames,
       metrics: noMetrics,
-      openSession: async () => contexts.forConnection(req, 'ws', user),
+      openSession: async () => contexts.forConnection(contexts.describeConnection(req, 'ws'), user),
       refuse: () => socket.close(),
       limits: { maxBatchSize: 50, maxSubscriptions: 100, authTimeoutMs: 5_000 },
       expectsConnectionParams: false,

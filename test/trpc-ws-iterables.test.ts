@@ -1,5 +1,6 @@
 // Subscriptions that return a plain async iterable (not an event feed) still work over the tRPC-WS
 // transport: started, each value, stopped when the iterable ends; a stop ends it and runs its cleanup.
+// And a socket's close ends what runs on it: its subscriptions, and the signal of its calls.
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -12,7 +13,14 @@ import type { Context } from '../server/src/trpc/context';
 import { baseProcedure, router } from '../server/src/trpc/init';
 
 let cleanedUp = 0;
+const callSignals: AbortSignal[] = [];
 const testRouter = router({
+  /** Answers once its signal aborts. */
+  waitForAbort: baseProcedure.query(async ({ signal }) => {
+    callSignals.push(signal!);
+    await new Promise((resolve) => signal!.addEventListener('abort', resolve));
+    return 'aborted';
+  }),
   count: baseProcedure.subscription(async function* () {
     for (let n = 1; n <= 3; n++) yield n;
   }),
@@ -74,5 +82,17 @@ describe('tRPC-WS with plain async iterables', () => {
     await vi.waitFor(() => expect(frames.at(-1)?.result?.type).toBe('stopped'));
     await vi.waitFor(() => expect(cleanedUp).toBe(1));
     ws.close();
+  });
+
+  it('aborts the signal of the calls still running and ends the subscriptions when the socket closes', async () => {
+    const { ws, frames } = await open();
+    ws.send(JSON.stringify({ id: 8, method: 'subscription', params: { path: 'forever', input: { json: undefined } } }));
+    ws.send(JSON.stringify({ id: 9, method: 'query', params: { path: 'waitForAbort', input: { json: undefined } } }));
+    await vi.waitFor(() => expect(callSignals).toHaveLength(1));
+    await vi.waitFor(() => expect(frames.length).toBeGreaterThanOrEqual(2));
+    expect(callSignals[0]!.aborted).toBe(false);
+    ws.close();
+    await vi.waitFor(() => expect(callSignals[0]!.aborted).toBe(true));
+    await vi.waitFor(() => expect(cleanedUp).toBe(2));
   });
 });

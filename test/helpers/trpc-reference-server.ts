@@ -54,7 +54,7 @@ export async function startReferenceServer(
       const token = info.connectionParams?.token;
       if (!token) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Authentication required' });
       try {
-        return contexts.forConnection(req, 'ws', await app.services.auth.authenticate(token))();
+        return contexts.forConnection(contexts.describeConnection(req, 'ws'), await app.services.auth.authenticate(token))();
       } catch (error) {
         throw new TRPCError({ code: 'UNAUTHORIZED', message: error instanceof AuthError ? error.message : 'Invalid token', cause: error });
       }

@@ -2,9 +2,13 @@
 import { broadcastInput, type BroadcastEvent } from '@authors/shared';
 import { tracked } from '@trpc/server';
 import { z } from 'zod';
+import type { StreamEvent } from '../state/event-stream';
 import { router } from '../trpc/init';
 import { protectedProcedure } from '../trpc/procedures';
 import { followStream } from './events';
+
+/** Broadcasts only. Made once, not per subscription: every subscriber keeps the function (bench W5). */
+const broadcastOf = ({ id, event }: StreamEvent) => (event.type === 'broadcast' ? tracked(id, event satisfies BroadcastEvent) : undefined);
 
 export const systemRouter = router({
   broadcast: protectedProcedure
@@ -17,9 +21,5 @@ export const systemRouter = router({
     }),
 
   /** Broadcasts from now on (no replay: a broadcast is a notice, not state). */
-  onBroadcast: protectedProcedure.subscription(({ ctx, signal }) =>
-    followStream(ctx, undefined, signal, ({ id, event }) =>
-      event.type === 'broadcast' ? tracked(id, event satisfies BroadcastEvent) : undefined,
-    ),
-  ),
+  onBroadcast: protectedProcedure.subscription(({ ctx, signal }) => followStream(ctx, undefined, signal, broadcastOf)),
 });

@@ -3,10 +3,17 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { User } from '../auth/user';
 import type { Services } from '../services';
-import type { Context, Transport } from '../trpc/context';
+import type { Context, RequestInfo, Transport } from '../trpc/context';
 import { responseHeadersOf } from './http-response';
 import { callerOf } from './request-auth';
-import { describeRequest } from './request-info';
+import { clientIpOf, describeRequest } from './request-info';
+
+/**
+ * What every call on one long-lived connection shares about its client. Taken from the upgrade
+ * request once, so the connection need not keep that request (its URL, headers, parser state: about
+ * 2 KiB a socket, more with a token in the query); the correlation id is each call's own.
+ */
+export type ConnectionInfo = Omit<RequestInfo, 'correlationId'>;
 
 export interface ContextFactory {
   /** A request-scoped context; the caller is resolved from `token` (a bearer token, maybe absent). */
@@ -16,11 +23,10 @@ export interface ContextFactory {
     token: string | undefined;
     res?: ServerResponse;
   }): Promise<Context>;
-  /**
-   * The contexts of the calls an authenticated user makes on one long-lived connection: what is
-   * known about the connection is worked out once, and each call gets its own correlation id.
-   */
-  forConnection(req: IncomingMessage, transport: Transport, user: User): () => Context;
+  /** What the calls of the connection `req` upgraded share (see ConnectionInfo). */
+  describeConnection(req: IncomingMessage, transport: Transport): ConnectionInfo;
+  /** The contexts of the calls an authenticated user makes on one connection, each with its own correlation id. */
+  forConnection(connection: ConnectionInfo, user: User): () => Context;
 }
 
 export function createContextFactory(services: Services, trustedProxies: readonly string[]): ContextFactory {
@@ -33,8 +39,10 @@ export function createContextFactory(services: Services, trustedProxies: readonl
         ...(res ? { response: responseHeadersOf(res) } : {}),
       };
     },
-    forConnection(req, transport, user) {
-      const connection = describeRequest(req, transport, trustedProxies);
+    describeConnection(req, transport) {
+      return { transport, ip: clientIpOf(req, trustedProxies), userAgent: req.headers['user-agent'] };
+    },
+    forConnection(connection, user) {
       // Each call on a connection is its own unit in logs and audit rows.
       return () => ({ services, user, request: { ...connection, correlationId: randomUUID() } });
     },

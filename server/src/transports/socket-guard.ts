@@ -69,7 +69,8 @@ export function createSocketGuard(options: {
               ws.close(CloseCode.INVALID_TOKEN, 'Token expired');
             }, Math.max(lifetimeMs, 0))
           : undefined;
-      ws.once('close', () => {
+      // 'close' comes once: `on` spares the wrapper `once` would add to every socket.
+      ws.on('close', () => {
         clearTimeout(expiry);
         metrics.closed();
         registry

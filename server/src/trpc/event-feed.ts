@@ -43,7 +43,7 @@ export interface EventFeedOptions<T> extends FollowOptions<T> {
 }
 
 export function createEventFeed<T>(stream: EventStream, options: EventFeedOptions<T>): EventFeed<T> {
-  const { signal, shutdown, mapError } = options;
+  const { signal, shutdown } = options;
   async function* pull() {
     // Plain listeners rather than AbortSignal.any: on Node 20 a signal combined from the WebSocket
     // subscription's and the shutdown's was seen not to abort with them.
@@ -61,22 +61,29 @@ export function createEventFeed<T>(stream: EventStream, options: EventFeedOption
   return {
     [EVENT_FEED]: true,
     [Symbol.asyncIterator]: pull,
-    attach(sink) {
-      if (signal.aborted) return sink.complete();
-      const end = () => {
-        stop();
-        sink.complete();
-      };
-      const stop = followEventsInto(stream, options, {
-        next: (value) => sink.next(value),
-        error(error) {
-          signal.removeEventListener('abort', end);
-          sink.error(mapError(error));
-        },
-      });
-      signal.addEventListener('abort', end, { once: true });
-    },
+    attach: (sink) => attachSink(stream, options, sink),
   };
+}
+
+/**
+ * EventFeed.attach. Outside createEventFeed, so that the closures it leaves with every subscriber
+ * keep only what they use, not the feed's whole scope (bench W5: memory per idle socket).
+ */
+function attachSink<T>(stream: EventStream, options: EventFeedOptions<T>, sink: EventFeedSink<T>): void {
+  const { signal, mapError } = options;
+  if (signal.aborted) return sink.complete();
+  const end = () => {
+    stop();
+    sink.complete();
+  };
+  const stop = followEventsInto(stream, options, {
+    next: (value) => sink.next(value),
+    error(error) {
+      signal.removeEventListener('abort', end);
+      sink.error(mapError(error));
+    },
+  });
+  signal.addEventListener('abort', end, { once: true });
 }
 
 export function isEventFeed(value: unknown): value is EventFeed<unknown> {

@@ -24,6 +24,9 @@ function pushFrame(value: unknown): Buffer {
   return frame;
 }
 
+/** The feeds end only when the socket closes: nothing to do then. */
+const ignore = () => {};
+
 export interface PushTarget {
   send(frame: Buffer): void;
   /** A feed failed: the socket should go (its client reconnects and subscribes again). */
@@ -36,7 +39,7 @@ export interface PushTarget {
  * The subscriptions end when the caller's signal aborts (the socket closed) or the server stops.
  */
 export async function subscribePushes(caller: Caller, target: PushTarget): Promise<void> {
-  const sink: EventFeedSink<unknown> = { next: (value) => target.send(pushFrame(value)), error: target.fail, complete: () => {} };
+  const sink: EventFeedSink<unknown> = { next: (value) => target.send(pushFrame(value)), error: target.fail, complete: ignore };
   const subscriptions = await Promise.allSettled([caller.authors.onChange({}), caller.system.onBroadcast()]);
   for (const subscription of subscriptions) {
     if (subscription.status === 'rejected') {

@@ -18,8 +18,9 @@ import type { User } from '../../auth/user';
 import type { Logger } from '../../observability/logger';
 import type { ConnectionMetrics } from '../../observability/transport-metrics';
 import type { AppRouter } from '../../routers';
+import type { Context } from '../../trpc/context';
 import { claimReport, publicErrorOf } from '../../trpc/error-policy';
-import type { ContextFactory } from '../context-factory';
+import type { ConnectionInfo, ContextFactory } from '../context-factory';
 import { CloseCode, leaveFrameErrorsToWs, MAX_BUFFERED_BYTES, type SocketGuard } from '../socket-guard';
 import { readAuthFrame } from './auth-frame';
 import { errorFrame, parseRequestFrame, procedureErrorFrame, successFrame, type LegacyRequestFrame } from './frames';
@@ -49,12 +50,18 @@ export interface LegacyTransport {
 const MAX_IN_FLIGHT = 64;
 const AUTH_OK = JSON.stringify({ type: 'auth_ok' });
 
+/**
+ * An authenticated socket. Each call on it gets its own context (and correlation id), and the
+ * `closed` signal, which aborts when the socket closes (ending the push subscriptions).
+ */
 interface Session {
+  contexts: () => Context;
+  closed: AbortSignal;
   /**
-   * Runs the pkg_id table's procedures and the push subscriptions; each call gets its own context
-   * (and correlation id). Its signal aborts when the socket closes, ending the subscriptions.
+   * Runs the pkg_id table's procedures; made at the first request, as its proxies (one per path
+   * walked, ~300 B each) are all an idle socket would keep it for.
    */
-  caller: Caller;
+  caller: Caller | undefined;
   inFlight: number;
 }
 
@@ -84,7 +91,9 @@ export function createLegacyTransport(options: LegacyTransportOptions): LegacyTr
     if (write(ws, payload)) metrics.sent();
   };
 
-  async function admit(ws: WebSocket, req: IncomingMessage, token: string): Promise<Session | undefined> {
+  const callerOf = (session: Session) => (session.caller ??= options.router.createCaller(session.contexts, { signal: session.closed }));
+
+  async function admit(ws: WebSocket, connection: ConnectionInfo, token: string): Promise<Session | undefined> {
     let user: User;
     try {
       user = await options.auth.authenticate(token);
@@ -94,16 +103,17 @@ export function createLegacyTransport(options: LegacyTransportOptions): LegacyTr
     }
     if (!(await options.guard.admit(ws, user))) return undefined;
     const closed = new AbortController();
-    const caller = options.router.createCaller(options.contexts.forConnection(req, 'legacy', user), { signal: closed.signal });
-    const session: Session = { caller, inFlight: 0 };
+    const session: Session = { contexts: options.contexts.forConnection(connection, user), closed: closed.signal, caller: undefined, inFlight: 0 };
     sessions.set(ws, session);
-    ws.once('close', () => {
+    // 'close' comes once: `on` spares the wrapper `once` would add to every socket.
+    ws.on('close', () => {
       sessions.delete(ws);
       closed.abort();
     });
     try {
-      // Live before auth_ok, so a client that acts on auth_ok misses no event.
-      await subscribePushes(caller, {
+      // Live before auth_ok, so a client that acts on auth_ok misses no event. The caller is only
+      // for subscribing: the feeds keep the context and signal, not it.
+      await subscribePushes(options.router.createCaller(session.contexts, { signal: session.closed }), {
         send: (frame) => send(ws, frame),
         fail: (error) => {
           logger.warn({ err: error }, 'legacy push feed failed; closing the socket');
@@ -147,7 +157,7 @@ export function createLegacyTransport(options: LegacyTransportOptions): LegacyTr
     session.inFlight++;
     let response: LegacyResponse;
     try {
-      const { data, meta } = await run(session.caller);
+      const { data, meta } = await run(callerOf(session));
       response = successFrame(request, data, meta);
     } catch (error) {
       response = failureFrame(request, error);
@@ -176,8 +186,10 @@ export function createLegacyTransport(options: LegacyTransportOptions): LegacyTr
   wss.on('connection', (ws: WebSocket, req: IncomingMessage) => {
     const requests: Unanswered = { count: 0, onNone: undefined };
     unanswered.set(ws, requests);
+    // Nothing below keeps `req` (see ConnectionInfo).
+    const connection = options.contexts.describeConnection(req, 'legacy');
     const queryToken = new URL(req.url ?? '/', 'http://localhost').searchParams.get('token');
-    let session: Promise<Session | undefined> | undefined = queryToken ? admit(ws, req, queryToken) : undefined;
+    let session: Promise<Session | undefined> | undefined = queryToken ? admit(ws, connection, queryToken) : undefined;
     const timer = queryToken
       ? undefined
       : setTimeout(() => ws.close(LegacyCloseCode.AUTH_TIMEOUT, 'Authentication timeout'), authTimeoutMs);
@@ -193,7 +205,7 @@ export function createLegacyTransport(options: LegacyTransportOptions): LegacyTr
           options.guard.refuse(ws, 'Authentication required');
           return;
         }
-        session = admit(ws, req, token);
+        session = admit(ws, connection, token);
         return;
       }
       // Read after the close frame went out: not run, so that a 1012 close keeps its promise.

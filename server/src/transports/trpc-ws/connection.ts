@@ -76,9 +76,18 @@ export function serveConnection(ws: WebSocket, options: ConnectionOptions): Conn
   const { router, frames, metrics, limits } = options;
   const config = router._def._config;
   const activity: ConnectionActivity = { lastMessageAt: Date.now(), callsInFlight: 0, onCallsAnswered: undefined };
+  // What an idle socket does not need is made when first needed, and a cleared timer is let go:
+  // thousands of idle sockets each keeping them add up (bench W5).
   /** Aborted when the socket closes, for the calls still running (subscriptions have their own). */
-  const closed = new AbortController();
-  const subscriptions = new Map<RequestId, AbortController>();
+  let closed: AbortController | undefined;
+  const closedSignal = () => {
+    if (!closed) {
+      closed = new AbortController();
+      if (ws.readyState === ws.CLOSED) closed.abort();
+    }
+    return closed.signal;
+  };
+  let subscriptions: Map<RequestId, AbortController> | undefined;
   let session: Promise<() => Context> | undefined;
 
   const send = (frame: string | Buffer) => {
@@ -117,6 +126,7 @@ export function serveConnection(ws: WebSocket, options: ConnectionOptions): Conn
    */
   function open(readParams: () => ConnectionParams) {
     clearTimeout(authTimer);
+    authTimer = undefined;
     session = (async () => options.openSession(readParams()))();
     session.catch((cause: unknown) => {
       connectionError(cause);
@@ -164,7 +174,7 @@ export function serveConnection(ws: WebSocket, options: ConnectionOptions): Conn
 
   function subscribe(id: RequestId, jsonrpc: Jsonrpc, result: unknown, path: string, subscription: AbortController) {
     const stopped = () => {
-      subscriptions.delete(id);
+      subscriptions?.delete(id);
       respond({ id, jsonrpc, result: { type: 'stopped' } });
     };
     if (!isAsyncIterable(result)) {
@@ -187,7 +197,7 @@ export function serveConnection(ws: WebSocket, options: ConnectionOptions): Conn
     const { id, jsonrpc } = message;
     if (id === null) return respondParseError(undefined, '`id` is required');
     if (message.method === 'subscription.stop') {
-      subscriptions.get(id)?.abort();
+      subscriptions?.get(id)?.abort();
       return;
     }
     const { path, lastEventId } = message.params;
@@ -197,6 +207,7 @@ export function serveConnection(ws: WebSocket, options: ConnectionOptions): Conn
 
     let subscription: AbortController | undefined;
     if (type === 'subscription') {
+      subscriptions ??= new Map();
       const refusal = subscriptions.has(id)
         ? new TRPCError({ code: 'BAD_REQUEST', message: `Duplicate id ${id}` })
         : subscriptions.size >= limits.maxSubscriptions
@@ -210,20 +221,20 @@ export function serveConnection(ws: WebSocket, options: ConnectionOptions): Conn
     }
     /** A subscription stopped before it started (e.g. its stop came in the same array) is answered `stopped`, as by tRPC. */
     const stoppedEarly = () => {
-      subscriptions.delete(id);
+      subscriptions?.delete(id);
       respond({ id, jsonrpc, result: { type: 'stopped' } });
     };
     let ctx: Context | undefined;
     try {
       ctx = (await session!)();
       if (subscription?.signal.aborted) return stoppedEarly();
-      const signal = subscription?.signal ?? closed.signal;
+      const signal = subscription?.signal ?? closedSignal();
       const result = await callTRPCProcedure({ router, path, getRawInput: async () => input, ctx, type, signal, batchIndex });
       if (!subscription) return respond({ id, jsonrpc, result: { type: 'data', data: result } });
       if (signal.aborted) return stoppedEarly();
       subscribe(id, jsonrpc, result, path, subscription);
     } catch (cause) {
-      if (subscription) subscriptions.delete(id);
+      if (subscription) subscriptions?.delete(id);
       respondError(id, jsonrpc, cause, { type, path, input, ctx });
     } finally {
       if (!subscription && --activity.callsInFlight === 0) activity.onCallsAnswered?.();
@@ -250,7 +261,7 @@ export function serveConnection(ws: WebSocket, options: ConnectionOptions): Conn
     messages.forEach((message, index) => void handle(message, index));
   }
 
-  const authTimer = options.expectsConnectionParams
+  let authTimer = options.expectsConnectionParams
     ? setTimeout(() => {
         if (session) return;
         session = Promise.reject(new TRPCError({ code: 'UNAUTHORIZED', message: AUTH_TIMEOUT }));
@@ -269,10 +280,11 @@ export function serveConnection(ws: WebSocket, options: ConnectionOptions): Conn
     if (data === 'PONG') return;
     receive(data);
   });
-  ws.once('close', () => {
+  // 'close' comes once: `on` spares the wrapper `once` would add to every socket.
+  ws.on('close', () => {
     clearTimeout(authTimer);
-    closed.abort();
-    for (const subscription of subscriptions.values()) subscription.abort();
+    closed?.abort();
+    for (const subscription of subscriptions?.values() ?? []) subscription.abort();
   });
   return activity;
 }

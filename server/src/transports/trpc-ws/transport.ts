@@ -17,7 +17,7 @@ import type { AuthService } from '../../auth/auth-service';
 import type { ConnectionMetrics } from '../../observability/transport-metrics';
 import type { AppRouter } from '../../routers';
 import type { Context } from '../../trpc/context';
-import type { ContextFactory } from '../context-factory';
+import type { ConnectionInfo, ContextFactory } from '../context-factory';
 import { CloseCode, cutOffSlowReaders, leaveFrameErrorsToWs, TOO_MANY_CONNECTIONS, type SocketGuard } from '../socket-guard';
 import { serveConnection, type ConnectionActivity, type ConnectionLimits, type OpenSession } from './connection';
 import { createFrameEncoder } from './frames';
@@ -68,7 +68,7 @@ export function createTrpcWsTransport(options: TrpcWsOptions): TrpcWsTransport {
   };
 
   const openSessionFor =
-    (ws: WebSocket, req: IncomingMessage): OpenSession =>
+    (ws: WebSocket, connection: ConnectionInfo): OpenSession =>
     async (connectionParams) => {
       const token = connectionParams?.token;
       if (!token) {
@@ -85,7 +85,7 @@ export function createTrpcWsTransport(options: TrpcWsOptions): TrpcWsTransport {
       }
       const admitted = await guard.admit(ws, user, () => send(ws, expiredFrame));
       if (!admitted) throw new TRPCError({ code: 'FORBIDDEN', message: TOO_MANY_CONNECTIONS });
-      return contexts.forConnection(req, 'ws', user);
+      return contexts.forConnection(connection, user);
     };
 
   wss.on('connection', (ws: WebSocket, req: IncomingMessage) => {
@@ -95,13 +95,15 @@ export function createTrpcWsTransport(options: TrpcWsOptions): TrpcWsTransport {
       frames,
       metrics,
       limits,
-      openSession: openSessionFor(ws, req),
+      // Nothing keeps `req` past this point (see ConnectionInfo).
+      openSession: openSessionFor(ws, contexts.describeConnection(req, 'ws')),
       refuse: (reason) => guard.refuse(ws, reason),
       expectsConnectionParams,
       onError: options.onError,
     });
     connections.set(ws, activity);
-    ws.once('close', () => connections.delete(ws));
+    // 'close' comes once: `on` spares the wrapper `once` would add to every socket.
+    ws.on('close', () => connections.delete(ws));
     leaveFrameErrorsToWs(ws);
   });
 
