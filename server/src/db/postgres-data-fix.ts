@@ -8,8 +8,7 @@
 // instead and takes one view per message (the handlers read each message from offset 0), keeping
 // the rest once at the end. Messages, their order and the state left for the next read are the
 // original's: test/postgres-data-fix.test.ts feeds both the same byte streams in random pieces.
-import { readFile } from 'node:fs/promises';
-import type { Plugin } from 'esbuild';
+import { sourceFixPlugin } from '../source-fix-plugin';
 
 const CONNECTION_FILE = /[\\/]node_modules[\\/]postgres[\\/]src[\\/]connection\.js$/;
 
@@ -68,12 +67,4 @@ export function fixPostgresData(source: string, path: string): string {
   return normalized.replace(ORIGINAL_LOOP, FIXED_LOOP);
 }
 
-export const postgresDataFix: Plugin = {
-  name: 'postgres-data-fix',
-  setup(build) {
-    build.onLoad({ filter: CONNECTION_FILE }, async ({ path }) => ({
-      contents: fixPostgresData(await readFile(path, 'utf8'), path),
-      loader: 'js',
-    }));
-  },
-};
+export const postgresDataFix = sourceFixPlugin('postgres-data-fix', CONNECTION_FILE, fixPostgresData);

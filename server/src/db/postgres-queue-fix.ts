@@ -11,8 +11,7 @@
 // The fixed queue searches from the head (the slots before it only hold `undefined`, never a
 // connection or query) and drops the dead slots once they are half the array. Order, length and
 // results are the original's: test/postgres-queue.test.ts runs both on the same operations.
-import { readFile } from 'node:fs/promises';
-import type { Plugin } from 'esbuild';
+import { sourceFixPlugin } from '../source-fix-plugin';
 
 const QUEUE_FILE = /[\\/]node_modules[\\/]postgres[\\/]src[\\/]queue\.js$/;
 
@@ -89,12 +88,4 @@ export function fixPostgresQueue(source: string, path: string): string {
   return FIXED_QUEUE;
 }
 
-export const postgresQueueFix: Plugin = {
-  name: 'postgres-queue-fix',
-  setup(build) {
-    build.onLoad({ filter: QUEUE_FILE }, async ({ path }) => ({
-      contents: fixPostgresQueue(await readFile(path, 'utf8'), path),
-      loader: 'js',
-    }));
-  },
-};
+export const postgresQueueFix = sourceFixPlugin('postgres-queue-fix', QUEUE_FILE, fixPostgresQueue);

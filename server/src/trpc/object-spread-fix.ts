@@ -18,8 +18,7 @@
 // Both conditions are checked on every @trpc/server file the build reads (`checkTrpcSource`): a
 // version that breaks them fails the build instead of changing behaviour. test/object-spread-fix.test.ts
 // compares the two helpers.
-import { readFile } from 'node:fs/promises';
-import type { Plugin } from 'esbuild';
+import { sourceFixPlugin } from '../source-fix-plugin';
 
 /** @trpc/server's built files; the helper is defined in one of them and used in several. */
 const TRPC_FILE = /[\\/]node_modules[\\/]@trpc[\\/]server[\\/]dist[\\/].*\.m?js$/;
@@ -66,12 +65,4 @@ export function checkTrpcSource(source: string, path: string): string {
   return text.replace(ORIGINAL_HELPER, FAST_HELPER);
 }
 
-export const objectSpreadFix: Plugin = {
-  name: 'trpc-object-spread-fix',
-  setup(build) {
-    build.onLoad({ filter: TRPC_FILE }, async ({ path }) => ({
-      contents: checkTrpcSource(await readFile(path, 'utf8'), path),
-      loader: 'js',
-    }));
-  },
-};
+export const objectSpreadFix = sourceFixPlugin('trpc-object-spread-fix', TRPC_FILE, checkTrpcSource);
