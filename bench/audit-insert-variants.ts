@@ -11,13 +11,12 @@ import type { AppDatabase } from '../server/src/db/database';
 import type { Sql } from 'postgres';
 import type { NewAuditLog } from '../server/src/db/audit-repository';
 import { userActions } from '../server/src/db/schema';
-import { storableText } from '../server/src/db/storable-text';
+import { storableJson, storableText } from '../server/src/db/storable-text';
 
 const columns = Object.entries(getTableColumns(userActions))
   .filter(([, column]) => !column.generatedIdentity)
   .map(([key, column]) => [key as keyof NewAuditLog, column] as const);
 const targets = columns.map(([, column]) => `"${column.name}"`).join(', ');
-const storable = (_key: string, value: unknown) => (typeof value === 'string' ? storableText(value) : value);
 
 /** `{"a","b"}`: an array literal, for the one array column unnest cannot take as a 2-D array. */
 const arrayLiteral = (items: readonly string[]) => `{${items.map((item) => `"${storableText(item).replace(/[\\"]/g, '\\$&')}"`).join(',')}}`;
@@ -32,7 +31,7 @@ const unnestSelect = `insert into user_actions (${targets}) select ${columns
 const copyEscape = (text: string) => text.replace(/[\\\t\n\r]/g, (char) => (char === '\\' ? '\\\\' : char === '\t' ? '\\t' : char === '\n' ? '\\n' : '\\r'));
 function copyField(key: keyof NewAuditLog, value: unknown): string {
   if (value === null || value === undefined) return '\\N';
-  if (key === 'request_data') return copyEscape(JSON.stringify(value, storable));
+  if (key === 'request_data') return copyEscape(JSON.stringify(value, storableJson));
   if (key === 'roles') return copyEscape(arrayLiteral(value as string[]));
   if (value instanceof Date) return value.toISOString();
   if (typeof value === 'number') return String(value);
@@ -58,7 +57,7 @@ function insertFromJsonUnnamed() {
 export function insertStatements(client: Sql, db: AppDatabase) {
   const before = insertFromJsonUnnamed();
   return {
-    jsonUnnamed: (rows: NewAuditLog[]) => db.execute(before(JSON.stringify(rows, storable))),
+    jsonUnnamed: (rows: NewAuditLog[]) => db.execute(before(JSON.stringify(rows, storableJson))),
     unnest: (rows: NewAuditLog[]) =>
       client.unsafe(
         unnestSelect,
@@ -68,7 +67,7 @@ export function insertStatements(client: Sql, db: AppDatabase) {
               const value = row[key];
               if (value === null) return null;
               if (key === 'roles') return arrayLiteral(value as string[]);
-              if (key === 'request_data') return JSON.stringify(value, storable);
+              if (key === 'request_data') return JSON.stringify(value, storableJson);
               if (value instanceof Date) return value.toISOString();
               return typeof value === 'string' ? storableText(value) : String(value);
             }),

@@ -16,7 +16,7 @@ import { and, count, desc, eq, getTableColumns, gte, lte, sql, type SQL, type SQ
 import { PgDialect } from 'drizzle-orm/pg-core';
 import type { Database, Statement } from './database';
 import { userActions } from './schema';
-import { storableText } from './storable-text';
+import { storableJson } from './storable-text';
 
 export type AuditLog = typeof userActions.$inferSelect;
 /** Every column but the identity: the batch goes through JSON, where a missing key would be NULL, not the default. */
@@ -65,14 +65,12 @@ function insertFromJson(): (json: string) => Statement {
   return (json) => ({ sql: text, params: [json] });
 }
 
-/** JSON.stringify replacer: every string as PostgreSQL can store it (see storable-text.ts). */
-const storable = (_key: string, value: unknown) => (typeof value === 'string' ? storableText(value) : value);
 
 export function createAuditRepository({ db, readRows }: Pick<Database, 'db' | 'readRows'>): AuditRepository {
   const insert = insertFromJson();
   return {
     async insertBatch(rows) {
-      if (rows.length > 0) await readRows(insert(JSON.stringify(rows, storable)));
+      if (rows.length > 0) await readRows(insert(JSON.stringify(rows, storableJson)));
     },
 
     async page(query, offset, limit) {

@@ -7,3 +7,6 @@ export function storableText(value: string): string {
   const wellFormed = value.isWellFormed() ? value : value.toWellFormed();
   return wellFormed.includes('\u0000') ? wellFormed.replaceAll('\u0000', '\uFFFD') : wellFormed;
 }
+
+/** JSON.stringify replacer: every string as PostgreSQL can store it. */
+export const storableJson = (_key: string, value: unknown): unknown => (typeof value === 'string' ? storableText(value) : value);

@@ -6,7 +6,7 @@ import type { Services } from '../services';
 import type { Context, RequestInfo, Transport } from '../trpc/context';
 import { responseHeadersOf } from './http-response';
 import { callerOf } from './request-auth';
-import { clientIpOf, describeRequest } from './request-info';
+import { clientOf, describeRequest } from './request-info';
 
 /**
  * What every call on one long-lived connection shares about its client. Taken from the upgrade
@@ -40,7 +40,7 @@ export function createContextFactory(services: Services, trustedProxies: readonl
       };
     },
     describeConnection(req, transport) {
-      return { transport, ip: clientIpOf(req, trustedProxies), userAgent: req.headers['user-agent'] };
+      return { transport, ...clientOf(req, trustedProxies) };
     },
     forConnection(connection, user) {
       // Each call on a connection is its own unit in logs and audit rows.

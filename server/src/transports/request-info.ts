@@ -15,7 +15,7 @@ export function correlationIdOf(req: IncomingMessage): string {
  * The client's address. X-Forwarded-For is believed only when the TCP peer is a trusted proxy,
  * and then its right-most address not itself a trusted proxy is the client.
  */
-export function clientIpOf(req: IncomingMessage, trustedProxies: readonly string[]): string {
+function clientIpOf(req: IncomingMessage, trustedProxies: readonly string[]): string {
   const peer = normalizeIp(req.socket.remoteAddress ?? 'unknown');
   const forwarded = req.headers['x-forwarded-for'];
   if (!forwarded || !trustedProxies.includes(peer)) return peer;
@@ -34,6 +34,11 @@ function normalizeIp(ip: string): string {
   return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
 }
 
+/** Who is on the other end: the client's address (through trusted proxies) and user agent. */
+export function clientOf(req: IncomingMessage, trustedProxies: readonly string[]): Pick<RequestInfo, 'ip' | 'userAgent'> {
+  return { ip: clientIpOf(req, trustedProxies), userAgent: req.headers['user-agent'] };
+}
+
 const described = new WeakMap<IncomingMessage, Omit<RequestInfo, 'transport'>>();
 
 /**
@@ -48,11 +53,7 @@ export function describeRequest(
 ): RequestInfo {
   let facts = described.get(req);
   if (!facts) {
-    facts = {
-      ip: clientIpOf(req, trustedProxies),
-      userAgent: req.headers['user-agent'],
-      correlationId: correlationIdOf(req),
-    };
+    facts = { ...clientOf(req, trustedProxies), correlationId: correlationIdOf(req) };
     described.set(req, facts);
   }
   return { transport, ...facts };

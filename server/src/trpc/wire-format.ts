@@ -33,9 +33,15 @@ function sharedPayloadOf(value: Record<string, unknown>): { payload: object; tra
   return undefined;
 }
 
+const sharedPayload = (value: unknown) => (isObject(value) ? sharedPayloadOf(value) : undefined);
+
 function serialize(value: unknown): Serialized {
-  const shared = isObject(value) ? sharedPayloadOf(value) : undefined;
-  if (!shared) return serializeSuperjson(value);
+  const shared = sharedPayload(value);
+  return shared ? memoized(value, shared) : serializeSuperjson(value);
+}
+
+/** A shared payload's superjson form, serialized the first time it is asked for. */
+function memoized(value: unknown, shared: NonNullable<ReturnType<typeof sharedPayloadOf>>): Serialized {
   const memo = memos.get(shared.payload);
   if (memo && memo.trackedId === shared.trackedId) return memo.serialized;
   const serialized = serializeSuperjson(value);
@@ -49,7 +55,8 @@ function serialize(value: unknown): Serialized {
  * strings first. Shared event payloads keep their memoized form.
  */
 export function serializeForEncoder(value: unknown): Serialized {
-  if (isObject(value) && sharedPayloadOf(value)) return serialize(value);
+  const shared = sharedPayload(value);
+  if (shared) return memoized(value, shared);
   return superjsonKeepingDates(value) ?? superjson.serialize(value);
 }
 
