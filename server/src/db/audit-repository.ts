@@ -16,7 +16,7 @@ import { and, count, desc, eq, getTableColumns, gte, lte, sql, type SQL, type SQ
 import { PgDialect } from 'drizzle-orm/pg-core';
 import type { Database, Statement } from './database';
 import { userActions } from './schema';
-import { storableJson } from './storable-text';
+import { storableJsonText } from './storable-text';
 
 export type AuditLog = typeof userActions.$inferSelect;
 /** Every column but the identity: the batch goes through JSON, where a missing key would be NULL, not the default. */
@@ -70,7 +70,7 @@ export function createAuditRepository({ db, readRows }: Pick<Database, 'db' | 'r
   const insert = insertFromJson();
   return {
     async insertBatch(rows) {
-      if (rows.length > 0) await readRows(insert(JSON.stringify(rows, storableJson)));
+      if (rows.length > 0) await readRows(insert(storableJsonText(rows)));
     },
 
     async page(query, offset, limit) {
