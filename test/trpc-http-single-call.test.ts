@@ -2,7 +2,9 @@
 // answers for the same request (forced through the adapter with a `trpc-accept` header): status,
 // content type, Vary and body, for successes and for every kind of refusal, GET queries and POST
 // mutations alike.
+import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { captureLogs } from './helpers/logs';
 import { startTestServer, type TestServer } from './helpers/server';
 
 describe('tRPC-HTTP single call', () => {
@@ -89,6 +91,67 @@ describe('tRPC-HTTP single call', () => {
     await server.app.services.telemetry.audit.flush();
     const { items } = await server.app.services.auditLogs.page({ action: 'authors.create', outcome: 'success' }, 0, 10);
     expect(items.filter((row) => row.transport === 'http').map((row) => row.request_data)).toContainEqual({ name: 'Grace Hopper' });
+  });
+
+  // The shortcut reads the body itself (transports/trpc-http.ts, readText): in parts, and from a
+  // client that goes away before the end, as the stream's own reader would.
+  const openSocket = async (url: string): Promise<Socket> => {
+    const { hostname, port } = new URL(url);
+    const socket = connect(Number(port), hostname);
+    await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+    return socket;
+  };
+  const createHead = (length: number, correlationId: string, token: string) =>
+    'POST /trpc/authors.create HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n' +
+    `Authorization: Bearer ${token}\r\nX-Correlation-ID: ${correlationId}\r\nContent-Length: ${length}\r\nConnection: close\r\n\r\n`;
+  const pause = () => new Promise((resolve) => setTimeout(resolve, 50));
+
+  it('reads a body that arrives in several parts', async () => {
+    const body = Buffer.from(JSON.stringify({ json: { name: 'Ada Lovelace — in parts' } }));
+    const socket = await openSocket(server.url);
+    let answer = '';
+    socket.setEncoding('utf8').on('data', (chunk: string) => (answer += chunk));
+    const ended = new Promise((resolve) => socket.once('end', resolve));
+    socket.write(createHead(body.length, 'body-in-parts', tokens.admin!));
+    await pause();
+    // Split inside a multi-byte character, too.
+    for (const part of [body.subarray(0, 5), body.subarray(5, 28), body.subarray(28)]) {
+      socket.write(part);
+      await pause();
+    }
+    await ended;
+    expect(answer).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    const json = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as { result: { data: { json: { name: string } } } };
+    expect(json.result.data.json.name).toBe('Ada Lovelace — in parts');
+  });
+
+  it('fails the call of a client that goes away mid-body, creates nothing and goes on serving', async () => {
+    const logs = captureLogs();
+    await using logged = await startTestServer({ driver: 'pglite', logger: logs.logger });
+    const token = await logged.tokenFor('admin');
+    const socket = await openSocket(logged.url);
+    socket.write(createHead(100, 'gone-mid-body', token));
+    socket.write('{"json":{"name":"Never');
+    await pause();
+    socket.destroy();
+    const callLine = async () => {
+      for (let waited = 0; waited < 5_000; waited += 20) {
+        const line = logs.lines().find((entry) => entry.correlationId === 'gone-mid-body' && entry.procedure === 'authors.create');
+        if (line) return line;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      throw new Error('no procedure call line');
+    };
+    // As with the stream's async iterator: the request's own error ('aborted'), wrapped by tRPC.
+    expect(await callLine()).toMatchObject({
+      outcome: 'error',
+      code: 'INTERNAL_SERVER_ERROR',
+      msg: 'procedure call failed unexpectedly',
+      err: { type: 'TRPCError', message: 'aborted: aborted', stack: expect.stringContaining('caused by: Error: aborted') },
+    });
+    const admin = logged.client(token);
+    expect(await admin.authors.list.query({ name: 'Never' })).toEqual([]);
+    expect(await admin.authors.create.mutate({ name: 'After the abort' })).toMatchObject({ name: 'After the abort' });
   });
 
   it('reads the body once when rate limiting reads the input before the procedure (login)', async () => {
