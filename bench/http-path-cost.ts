@@ -34,7 +34,7 @@ export async function measureHttpPath(variants: Record<string, RequestListener>,
     // Alternating order, so neither variant always runs right after the other.
     const order = round % 2 ? [...servers].reverse() : servers;
     for (const { name, url } of order) {
-      const wrk = spawn('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '-s', WRK_SCRIPT, url], {
+      const wrk = spawn('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${Math.round(seconds)}s`, '-s', WRK_SCRIPT, url], {
         env: { ...process.env, BENCH_TOKEN: TOKEN, BENCH_CREATE_PREFIX: `n${round}-` },
         stdio: ['ignore', 'pipe', 'inherit'],
       });
@@ -51,15 +51,22 @@ export async function measureHttpPath(variants: Record<string, RequestListener>,
       if (!/BENCH_RESULT \{.*"status":0,/.test(output)) throw new Error(`${name}: wrk saw errors:\n${output}`);
     }
   }
+  const first = perRequest.get(servers[0]!.name)!;
   for (const { name, server } of servers) {
-    const values = perRequest.get(name)!.sort((a, b) => a - b);
-    const median = values[Math.floor(values.length / 2)]!;
-    console.log(`${name}: CPU µs per request min ${values[0]!.toFixed(1)}, median ${median.toFixed(1)} (${values.map((v) => v.toFixed(0)).join(' ')})`);
+    const rounds = perRequest.get(name)!;
+    // Each round's ratio to the first variant's run of the same round: adjacent runs share the machine's state.
+    const ratios = rounds.map((value, round) => value / first[round]!);
+    const values = [...rounds].sort((a, b) => a - b);
+    console.log(
+      `${name}: CPU µs per request min ${values[0]!.toFixed(1)}, median ${median(values).toFixed(1)} (${values.map((v) => v.toFixed(0)).join(' ')}); ` +
+        `per-round ratio to ${servers[0]!.name}: median ${median(ratios).toFixed(3)}`,
+    );
     server.closeAllConnections();
     server.close();
   }
 }
 
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 if (process.argv[1]?.endsWith('bench/http-path-cost.ts')) {
