@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { PerformanceObserver } from 'node:perf_hooks';
 
 /** Run from the repository's root (an A/B bundle lives elsewhere than this file). */
 const WRK_SCRIPT = join(process.cwd(), 'bench/load/wrk.lua');
@@ -30,6 +31,13 @@ export async function measureHttpPath(variants: Record<string, RequestListener>,
     }),
   );
   const perRequest = new Map<string, number[]>(servers.map(({ name }) => [name, []]));
+  // Garbage collection pauses (wall time of the main thread's GC) per request, from Node's 'gc' entries.
+  const gcPerRequest = new Map<string, number[]>(servers.map(({ name }) => [name, []]));
+  let gcMs = 0;
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) gcMs += entry.duration;
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
   for (let round = 0; round < rounds; round++) {
     // Alternating order, so neither variant always runs right after the other.
     const order = round % 2 ? [...servers].reverse() : servers;
@@ -42,11 +50,12 @@ export async function measureHttpPath(variants: Record<string, RequestListener>,
       wrk.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
       const exited = new Promise<void>((resolve) => wrk.once('exit', () => resolve()));
       await sleep(seconds * 250);
-      const [cpu, count] = [process.cpuUsage(), handled];
+      const [cpu, count, gcBefore] = [process.cpuUsage(), handled, gcMs];
       await sleep(seconds * 500);
       const used = process.cpuUsage(cpu);
       const requests = handled - count;
       perRequest.get(name)!.push((used.user + used.system) / requests);
+      gcPerRequest.get(name)!.push(((gcMs - gcBefore) * 1000) / requests);
       await exited;
       if (!/BENCH_RESULT \{.*"status":0,/.test(output)) throw new Error(`${name}: wrk saw errors:\n${output}`);
     }
@@ -59,11 +68,12 @@ export async function measureHttpPath(variants: Record<string, RequestListener>,
     const values = [...rounds].sort((a, b) => a - b);
     console.log(
       `${name}: CPU µs per request min ${values[0]!.toFixed(1)}, median ${median(values).toFixed(1)} (${values.map((v) => v.toFixed(0)).join(' ')}); ` +
-        `per-round ratio to ${servers[0]!.name}: median ${median(ratios).toFixed(3)}`,
+        `per-round ratio to ${servers[0]!.name}: median ${median(ratios).toFixed(3)}; GC µs per request: median ${median(gcPerRequest.get(name)!).toFixed(1)}`,
     );
     server.closeAllConnections();
     server.close();
   }
+  gcObserver.disconnect();
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
