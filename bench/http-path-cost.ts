@@ -2,9 +2,10 @@
 // /trpc/authors.create with a bearer token and a JSON body), in CPU µs of this process per request,
 // on the listener of bench/http-path-listener.ts. wrk (one thread, keep-alive connections, as the
 // bench drives W6) runs in a child process; this process's CPU time (process.cpuUsage) is read over
-// the middle of each run, so connection set-up and wind-down are left out. With several variants
-// (an A/B bundle passes old and new listeners) the runs alternate and each variant reports the
-// minimum and the median over its rounds:
+// the middle of each run, so connection set-up and wind-down are left out, with the GC pauses of
+// the same window. With several variants (an A/B: one esbuild bundle importing the listener of an
+// old checkout and of this one, calling measureHttpPath with both) the runs alternate, and each
+// variant reports its minimum, its median and the median of its per-round ratios to the first:
 //   npx tsx bench/http-path-cost.ts [rounds=9] [seconds=3]
 import { spawn } from 'node:child_process';
 import { createServer, type RequestListener } from 'node:http';

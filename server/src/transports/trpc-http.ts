@@ -155,7 +155,9 @@ const NO_INPUT = Promise.resolve(undefined);
  * The whole body as text. Read with 'data' and 'end' listeners rather than `for await`: the stream's
  * async iterator costs several promises and closures per request. It fails as the iterator does:
  * with the request's error (a client that went away: ECONNRESET 'aborted'), or with a premature
- * close when the request closes before its end without one.
+ * close when the request closes before its end without one. There is no synchronous shortcut for a
+ * body that came with the headers: Node runs the microtasks of the 'request' event, and so this
+ * call, before it parses that body.
  */
 function readText(req: IncomingMessage): Promise<string> {
   // Gone before the procedure asked (its 'close' has been emitted already).
