@@ -69,6 +69,44 @@ describe('cacheVerifiedTokens', () => {
     expect(calls).toEqual(['a', 'b', 'c', 'b']);
   });
 
+  // The cache skips moving the token used last (it is the last entry already); against a plain
+  // least-recently-used list over random traffic, the same tokens must be verified at the same times.
+  it('verifies exactly what a plain LRU list would, over random traffic', async () => {
+    let seed = 42;
+    // A linear congruential generator's high bits: the low ones repeat with short periods.
+    const random = (below: number) => Math.floor((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 16) % below;
+    const tokens = ['a', 'b', 'c', 'd', 'e', 'bad-x'];
+    const maxEntries = 3;
+    const maxAgeMs = 60_000;
+    const expiresAt = NOW / 1000 + 90;
+    let now = NOW;
+    const { calls, verify } = countingVerifier(expiresAt);
+    const cached = cacheVerifiedTokens(verify, { maxEntries, maxAgeMs, now: () => now });
+    const modelCalls: string[] = [];
+    let lru: { token: string; validUntil: number }[] = [];
+    let last = 'a';
+    for (let step = 0; step < 3_000; step++) {
+      now += random(3) === 0 ? random(20_000) : 0;
+      // Mostly the same token again, as a client repeating its own.
+      const token = random(2) === 0 ? last : tokens[random(tokens.length)]!;
+      last = token;
+      await cached(token).catch(() => undefined);
+      const entry = lru.find((held) => held.token === token);
+      lru = lru.filter((held) => held !== entry);
+      if (entry && now < entry.validUntil) {
+        lru.push(entry);
+        continue;
+      }
+      modelCalls.push(token);
+      if (token.startsWith('bad')) continue;
+      if (lru.length >= maxEntries) lru.shift();
+      lru.push({ token, validUntil: Math.min(expiresAt * 1000, now + maxAgeMs) });
+    }
+    expect(calls).toEqual(modelCalls);
+    expect(new Set(calls).size).toBe(tokens.length);
+    expect(calls.length).toBeGreaterThan(100);
+  });
+
   it('hands out frozen users', async () => {
     const cached = cacheVerifiedTokens(countingVerifier().verify, { now: () => NOW });
     const user = await cached('alice');

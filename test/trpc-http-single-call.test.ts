@@ -2,7 +2,9 @@
 // answers for the same request (forced through the adapter with a `trpc-accept` header): status,
 // content type, Vary and body, for successes and for every kind of refusal, GET queries and POST
 // mutations alike.
+import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { captureLogs } from './helpers/logs';
 import { startTestServer, type TestServer } from './helpers/server';
 
 describe('tRPC-HTTP single call', () => {
@@ -89,6 +91,90 @@ describe('tRPC-HTTP single call', () => {
     await server.app.services.telemetry.audit.flush();
     const { items } = await server.app.services.auditLogs.page({ action: 'authors.create', outcome: 'success' }, 0, 10);
     expect(items.filter((row) => row.transport === 'http').map((row) => row.request_data)).toContainEqual({ name: 'Grace Hopper' });
+  });
+
+  // The shortcut reads the body itself (transports/trpc-http.ts, readText): in parts, and from a
+  // client that goes away before the end, as the stream's own reader would.
+  const openSocket = async (url: string): Promise<Socket> => {
+    const { hostname, port } = new URL(url);
+    const socket = connect(Number(port), hostname);
+    await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+    return socket;
+  };
+  const createHead = (length: number, correlationId: string, token: string, extra = '') =>
+    'POST /trpc/authors.create HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n' +
+    `Authorization: Bearer ${token}\r\nX-Correlation-ID: ${correlationId}\r\nContent-Length: ${length}\r\n${extra}Connection: close\r\n\r\n`;
+  const pause = () => new Promise((resolve) => setTimeout(resolve, 50));
+
+  /** Sends `body` in parts (split inside its multi-byte character too), a pause between each; the status and JSON answered. */
+  async function createInParts(body: string, extraHeaders = '') {
+    const bytes = Buffer.from(body);
+    const split = bytes.indexOf(Buffer.from('—')) + 1;
+    const socket = await openSocket(server.url);
+    const received: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => received.push(chunk));
+    const ended = new Promise((resolve) => socket.once('end', resolve));
+    socket.write(createHead(bytes.length, 'body-in-parts', tokens.admin!, extraHeaders));
+    for (const part of [bytes.subarray(0, 5), bytes.subarray(5, split), bytes.subarray(split)]) {
+      await pause();
+      socket.write(part);
+    }
+    await ended;
+    const answer = Buffer.concat(received);
+    const headEnd = answer.indexOf('\r\n\r\n');
+    const head = answer.subarray(0, headEnd).toString();
+    let rest = answer.subarray(headEnd + 4);
+    // The adapter answers chunked: its chunks joined.
+    if (/^transfer-encoding: chunked$/im.test(head)) {
+      const chunks: Buffer[] = [];
+      for (let size = 1; size > 0; ) {
+        const line = rest.indexOf('\r\n');
+        size = parseInt(rest.subarray(0, line).toString(), 16);
+        chunks.push(rest.subarray(line + 2, line + 2 + size));
+        rest = rest.subarray(line + 2 + size + 2);
+      }
+      rest = Buffer.concat(chunks);
+    }
+    return { status: Number(head.split(' ', 2)[1]), body: JSON.parse(rest.toString()) as unknown };
+  }
+
+  it('reads a body that arrives in several parts', async () => {
+    const answer = await createInParts(JSON.stringify({ json: { name: 'Ada Lovelace — in parts' } }));
+    expect(answer).toMatchObject({ status: 200, body: { result: { data: { json: { name: 'Ada Lovelace — in parts' } } } } });
+    // A refusal of such a body, as the adapter words it (an input too long for the procedure).
+    const refused = JSON.stringify({ json: { name: `${'—'.repeat(300)}` } });
+    const shortcut = await createInParts(refused);
+    expect(shortcut.status).toBe(400);
+    expect(shortcut).toEqual(await createInParts(refused, 'trpc-accept: application/json\r\n'));
+  });
+
+  it('fails the call of a client that goes away mid-body, creates nothing and goes on serving', async () => {
+    const logs = captureLogs();
+    await using logged = await startTestServer({ driver: 'pglite', logger: logs.logger });
+    const token = await logged.tokenFor('admin');
+    const socket = await openSocket(logged.url);
+    socket.write(createHead(100, 'gone-mid-body', token));
+    socket.write('{"json":{"name":"Never');
+    await pause();
+    socket.destroy();
+    const callLine = async () => {
+      for (let waited = 0; waited < 5_000; waited += 20) {
+        const line = logs.lines().find((entry) => entry.correlationId === 'gone-mid-body' && entry.procedure === 'authors.create');
+        if (line) return line;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      throw new Error('no procedure call line');
+    };
+    // As with the stream's async iterator: the request's own error ('aborted'), wrapped by tRPC.
+    expect(await callLine()).toMatchObject({
+      outcome: 'error',
+      code: 'INTERNAL_SERVER_ERROR',
+      msg: 'procedure call failed unexpectedly',
+      err: { type: 'TRPCError', message: 'aborted: aborted', stack: expect.stringContaining('caused by: Error: aborted') },
+    });
+    const admin = logged.client(token);
+    expect(await admin.authors.list.query({ name: 'Never' })).toEqual([]);
+    expect(await admin.authors.create.mutate({ name: 'After the abort' })).toMatchObject({ name: 'After the abort' });
   });
 
   it('reads the body once when rate limiting reads the input before the procedure (login)', async () => {

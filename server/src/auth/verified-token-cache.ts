@@ -22,14 +22,21 @@ export function cacheVerifiedTokens(
 ): AccessTokenVerifier {
   const { maxEntries = MAX_ENTRIES, maxAgeMs = MAX_AGE_MS, now = Date.now } = options;
   const entries = new Map<string, Entry>();
+  // The token used last is already the Map's last entry: a client repeating its token (the usual
+  // case) skips the delete and re-insert that move an entry there.
+  let lastUsed: string | undefined;
   return async (token) => {
     const cached = entries.get(token);
     if (cached) {
-      entries.delete(token);
       if (now() < cached.validUntil) {
-        entries.set(token, cached); // most recently used goes last
+        if (token !== lastUsed) {
+          entries.delete(token);
+          entries.set(token, cached); // most recently used goes last
+          lastUsed = token;
+        }
         return cached.user;
       }
+      entries.delete(token);
     }
     const verified = await verify(token);
     // Shared by every request presenting this token: frozen so no caller can change another's user.
@@ -37,6 +44,7 @@ export function cacheVerifiedTokens(
     const expiresAt = user.expiresAt === undefined ? Infinity : user.expiresAt * 1000;
     if (entries.size >= maxEntries) entries.delete(entries.keys().next().value!);
     entries.set(token, { user, validUntil: Math.min(expiresAt, now() + maxAgeMs) });
+    lastUsed = token;
     return user;
   };
 }

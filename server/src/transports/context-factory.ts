@@ -32,12 +32,13 @@ export interface ContextFactory {
 export function createContextFactory(services: Services, trustedProxies: readonly string[]): ContextFactory {
   return {
     async forRequest({ req, transport, token, res }) {
-      return {
-        services,
-        ...(await callerOf(token, services.auth)),
-        request: describeRequest(req, transport, trustedProxies),
-        ...(res ? { response: responseHeadersOf(res) } : {}),
-      };
+      const { user, authFailure } = await callerOf(token, services.auth);
+      const request = describeRequest(req, transport, trustedProxies);
+      // One literal per shape rather than spreads: a context is built per request.
+      const context: Context =
+        authFailure === undefined ? { services, user, request } : { services, user, authFailure, request };
+      if (res) context.response = responseHeadersOf(res);
+      return context;
     },
     describeConnection(req, transport) {
       return { transport, ...clientOf(req, trustedProxies) };
