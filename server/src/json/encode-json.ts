@@ -59,7 +59,9 @@ let busy = false;
 /**
  * The time of the last Date this body holds as ISO digits, and where they start (from bodyStart).
  * A Date equal to it copies those 24 bytes instead of computing them again: an author never renamed
- * has updated_at = created_at, and rows written by one statement share their timestamps.
+ * has updated_at = created_at, and rows written by one statement share their timestamps. A 100-row
+ * frame took 29–32 → 26–28 µs with updated_at = created_at, 24–27 µs with every Date equal
+ * (bundled, min of 25, 2026-12-05).
  */
 let lastTime = Number.NaN;
 let lastDigits = 0;
@@ -192,7 +194,7 @@ function writeDate(date: Date): void {
   if (time === lastTime) {
     // Offsets from bodyStart stay valid when reserve() moves the body to a new slab.
     const from = bodyStart + lastDigits;
-    for (let i = 0; i < ISO_DATE_LENGTH; i++) out[digits + i] = out[from + i]!;
+    out.copyWithin(digits, from, from + ISO_DATE_LENGTH);
   } else {
     // Outside 1970–9999 the builtin's text is longer than the room reserved: written whole, quotes included.
     if (!writeIsoDate(out, digits, time)) return writeAscii(`"${date.toISOString()}"`);
