@@ -1,6 +1,7 @@
 // The production logger's stdout path (observability/line-batch.ts in front of sonic-boom): every
 // line reaches stdout, whole and in order, whether the process exits right after logging, logs
-// less than a batch and stays up, or flushes before process.exit() as main.ts does on a fatal error.
+// less than a batch and stays up, ends by itself, or flushes before process.exit() as main.ts does
+// on a fatal error.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,6 +40,11 @@ describe('production log lines on stdout', () => {
     // The first line came out long before the second was logged (a second later) and the exit.
     expect(chunks[0]!.text).toContain('"early"');
     expect(chunks[0]!.text).not.toContain('"late"');
+  }, 30_000);
+
+  it('are all written when the process ends by itself, its event loop empty', async () => {
+    const { lines } = await run(`setTimeout(() => { for (let i = 0; i < 3; i++) logger.info({ i }, 'line'); }, 50);`);
+    expect(lines.map((line) => line.i)).toEqual([0, 1, 2]);
   }, 30_000);
 
   it('are written by logger.flush() before process.exit(), as main.ts does on a fatal error', async () => {
