@@ -109,6 +109,27 @@ describe('encodeJson', () => {
     [...bodies, huge, ...bodies].forEach((body, i) => expect(encoded[i]!.equals(Buffer.from(JSON.stringify(body)))).toBe(true));
   });
 
+  it('writes a Date equal to an earlier one of the body from that one\'s digits, also after the body moved to a new slab', () => {
+    // Times from a small pool, so most Dates repeat one written before them; NaN and out-of-range
+    // ones in between are written otherwise and must not disturb the copy.
+    const times = [Date.UTC(2026, 11, 5, 1, 49, 13, 123), 0, LAST_FOUR_DIGIT_YEAR_MS, -1, Number.NaN];
+    const row = (i: number) => {
+      const created = new Date(times[(i * 7) % 3]!);
+      return { id: i, name: `author ${i}`, created_at: created, updated_at: i % 4 === 0 ? new Date(times[3 + (i % 2)]!) : new Date(created.getTime()) };
+    };
+    // Sizes that make bodies cross the 512 KiB slab's end at every point of a row.
+    for (let length = 1; length < 6_000; length += 137) {
+      const body = { rows: Array.from({ length }, (_, i) => row(i + length)) };
+      expect(encodeJson(body)!.equals(Buffer.from(JSON.stringify(body)))).toBe(true);
+    }
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.constantFrom(...times), fc.string({ maxLength: 3 })), { maxLength: 40 }), (pairs) => {
+        expectSameBytes(pairs.map(([time, name]) => ({ name, at: new Date(time) })));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('writes Dates outside 1970–9999 whole where the slab ends', () => {
     // Their ISO text is longer than the room reserved for the usual 24 characters. A body of 600 KB
     // gets a fresh slab of 1 MiB (512 KiB doubled); the next one is sized so that its Date falls on

@@ -2,6 +2,7 @@
 // the usual places a token or password could sit in a logged object are censored.
 import { pino, type DestinationStream, type Logger } from 'pino';
 import type { Config } from '../config';
+import { lineBatch } from './line-batch';
 
 export type { Logger };
 
@@ -34,9 +35,10 @@ export const REDACT_PATHS = [
 /**
  * Lines to stdout are gathered up to LOG_BUFFER_BYTES and written together (and at least every
  * LOG_FLUSH_MS), not one write per line: at ~2,000 calls/s a write per line cost 8–15 µs of each
- * call (bench/RESULTS.md). On exit, including process.exit() after a graceful shutdown or a fatal
- * error, pino flushes the buffer synchronously; a SIGKILL loses what the buffer held, at most that
- * many bytes or that much time.
+ * call (bench/RESULTS.md). The lines reach sonic-boom, which writes them, in batches of that size
+ * (line-batch.ts). On exit, including process.exit() after a graceful shutdown or a fatal error,
+ * the buffers are flushed synchronously; a SIGKILL loses what they held, about that many bytes or
+ * that much time.
  */
 const LOG_BUFFER_BYTES = 4096;
 const LOG_FLUSH_MS = 100;
@@ -54,7 +56,9 @@ export function createLogger(
     ...(pretty ? { transport: { target: 'pino-pretty', options: { colorize: true } } } : {}),
   };
   if (pretty) return pino(options);
-  return pino(options, destination ?? pino.destination({ dest: 1, sync: false, minLength: LOG_BUFFER_BYTES, periodicFlush: LOG_FLUSH_MS }));
+  if (destination) return pino(options, destination);
+  const stdout = pino.destination({ dest: 1, sync: false, minLength: LOG_BUFFER_BYTES, periodicFlush: LOG_FLUSH_MS });
+  return pino(options, lineBatch(stdout, LOG_BUFFER_BYTES, LOG_FLUSH_MS));
 }
 
 const unredactedChildren = new WeakMap<Logger, Logger>();
