@@ -1,5 +1,8 @@
 // 10,000 authors with realistic names (first × last × number): one first name in a hundred is
-// "John", so `ILIKE '%john%'` matches about 1 % of the table. VACUUM ANALYZE (what autovacuum would do
+// "John", so `ILIKE '%john%'` matches about 1 % of the table. Each author was created at its own
+// time (a second apart, as real rows are, rather than the one now() of a bulk INSERT), and one in
+// ten was renamed later (updated_at ≠ created_at): an answer's timestamps are as varied as real ones,
+// so no server gains from repeated values that only a bulk load makes. VACUUM ANALYZE (what autovacuum would do
 // soon after a bulk load: it also empties the GIN index's pending list, which otherwise makes the
 // planner prefer a sequential scan), then ask the planner whether the substring search uses the
 // trigram index.
@@ -10,9 +13,11 @@ const LAST = 'Smith Brown Lee Wilson Taylor Clark Lewis Walker Hall Allen Young 
 
 export async function seedAuthors(sql: Sql, count: number, search: string): Promise<{ rows: number; uses: boolean; summary: string }> {
   await sql`
-    INSERT INTO author (name)
-    SELECT (${FIRST}::text[])[1 + i % ${FIRST.length}] || ' ' || (${LAST}::text[])[1 + (i / ${FIRST.length}) % ${LAST.length}] || ' ' || i
-    FROM generate_series(0, ${count - 1}) AS i`;
+    INSERT INTO author (name, created_at, updated_at)
+    SELECT (${FIRST}::text[])[1 + i % ${FIRST.length}] || ' ' || (${LAST}::text[])[1 + (i / ${FIRST.length}) % ${LAST.length}] || ' ' || i,
+      created, CASE WHEN i % 10 = 3 THEN created + interval '1 day 12.345 seconds' ELSE created END
+    FROM generate_series(0, ${count - 1}) AS i,
+      LATERAL (SELECT now() - (${count} - i) * interval '1.001 seconds' AS created) AS t`;
   await sql`VACUUM ANALYZE author`;
   const pattern = `%${search}%`;
   const [{ rows }] = (await sql`SELECT count(*)::int AS rows FROM author WHERE name ILIKE ${pattern}`) as unknown as [{ rows: number }];
