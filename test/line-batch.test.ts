@@ -3,7 +3,7 @@
 // less than a batch and stays up, ends by itself, or flushes before process.exit() as main.ts does
 // on a fatal error.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +21,7 @@ async function run(body: string): Promise<{ lines: Record<string, unknown>[]; ch
   const chunks: { at: number; text: string }[] = [];
   child.stdout.setEncoding('utf8').on('data', (text: string) => chunks.push({ at: Date.now() - started, text }));
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  rmSync(dir, { recursive: true, force: true });
   expect(code).toBe(0);
   const text = chunks.map((chunk) => chunk.text).join('');
   expect(text.endsWith('\n')).toBe(true);

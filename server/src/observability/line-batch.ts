@@ -7,8 +7,7 @@
 // once `batchBytes` characters have gathered or at the latest every `flushMs`. sonic-boom receives
 // the same text in the same order and writes it as before; flush() and flushSync() (pino's
 // logger.flush(), and the exit) hand over what is gathered first.
-import type { DestinationStream } from 'pino';
-import type { pino } from 'pino';
+import type { DestinationStream, pino } from 'pino';
 
 type SonicBoom = ReturnType<typeof pino.destination>;
 
