@@ -2,7 +2,7 @@
 // and its output must match the documented one, so the documentation cannot rot.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { extractShellBlocks, matchesExpected, ShellSession } from './helpers/markdown-shell';
 import { spawnServer, type ServerProcess } from './helpers/process';
 
@@ -50,7 +50,8 @@ describe.skipIf(missingTools.length > 0)(`${DOC} curl walk-through`, () => {
     });
   }
 
-  it('puts the correlation id of a request in its log line', () => {
-    expect(server.output()).toMatch(/"path":"\/health"[^\n]*"correlation_id":"walkthrough-1"/);
+  it('puts the correlation id of a request in its log line', async () => {
+    // Log lines reach stdout in batches, at the latest 100 ms after they are logged: wait for it.
+    await vi.waitFor(() => expect(server.output()).toMatch(/"path":"\/health"[^\n]*"correlation_id":"walkthrough-1"/), { timeout: 2_000, interval: 50 });
   });
 });
