@@ -13,6 +13,7 @@ import type { AppRouter } from '../routers';
 import type { Context } from '../trpc/context';
 import { INTERNAL_ERROR_MESSAGE } from '../trpc/error-policy';
 import { sendJson } from './http-response';
+import { BodyTooLargeError, readBody } from './request-body';
 
 export interface OidcEndpointsOptions {
   realm: string;
@@ -52,14 +53,11 @@ async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
   if (!/^application\/x-www-form-urlencoded\b/i.test(type)) {
     throw new OAuthError(400, 'invalid_request', 'Content-Type must be application/x-www-form-urlencoded');
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_FORM_BYTES) throw new OAuthError(413, 'invalid_request', 'Request body too large');
-    chunks.push(chunk);
+  try {
+    return new URLSearchParams((await readBody(req, MAX_FORM_BYTES)).toString('utf8'));
+  } catch (error) {
+    throw error instanceof BodyTooLargeError ? new OAuthError(413, 'invalid_request', 'Request body too large') : error;
   }
-  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
 }
 
 function required(form: URLSearchParams, name: string): string {

@@ -17,6 +17,7 @@ import { encodeJson } from '../json/encode-json';
 import type { AppRouter } from '../routers';
 import type { Context } from '../trpc/context';
 import { configForEncoder } from '../trpc/wire-format';
+import { readBody } from './request-body';
 
 export type TrpcRequestInfo = Pick<TRPCRequestInfo, 'type' | 'connectionParams'>;
 
@@ -152,32 +153,11 @@ const isJson = (req: IncomingMessage) => req.headers['content-type']?.split(';',
 const NO_INPUT = Promise.resolve(undefined);
 
 /**
- * The whole body as text. Read with 'data' and 'end' listeners rather than `for await`: the stream's
- * async iterator costs several promises and closures per request. It fails as the iterator does:
- * with the request's error (a client that went away: ECONNRESET 'aborted'), or with a premature
- * close when the request closes before its end without one. There is no synchronous shortcut for a
- * body that came with the headers: Node runs the microtasks of the 'request' event, and so this
- * call, before it parses that body.
+ * The whole body as text (readBody: see there for how it fails). There is no synchronous shortcut
+ * for a body that came with the headers: Node runs the microtasks of the 'request' event, and so
+ * this call, before it parses that body.
  */
-function readText(req: IncomingMessage): Promise<string> {
-  // Gone before the procedure asked (its 'close' has been emitted already).
-  if (req.destroyed) return Promise.reject(req.errored ?? prematureClose());
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    const onClose = () => reject(req.errored ?? prematureClose());
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.once('error', reject);
-    req.once('close', onClose);
-    req.once('end', () => {
-      req.off('error', reject);
-      req.off('close', onClose);
-      resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8'));
-    });
-  });
-}
-
-/** What the stream's async iterator (through `finished`) fails with. */
-const prematureClose = () => Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
+const readText = (req: IncomingMessage): Promise<string> => readBody(req).then((body) => body.toString('utf8'));
 
 /**
  * Route templates for HTTP metrics: one per procedure (`/trpc/authors.list`); batches and unknown
