@@ -28,6 +28,7 @@ import {
   writeResults,
   type ClosedLoopRun,
   type ClosedLoopWorkload,
+  fanOutLabel,
   type FanOutWorkload,
   type Targets,
 } from './report';
@@ -40,7 +41,11 @@ const settings = {
   warmupSeconds: Number(env('BENCH_WARMUP_S', '3')),
   rounds: Number(env('BENCH_ROUNDS', '3')),
   connections: Number(env('BENCH_CONNECTIONS', '50')),
-  fanOut: env('BENCH_FANOUT', '1000,5000,19500').split(',').map(Number),
+  /**
+   * Subscriber counts; `NxK` serves N subscribers from K instances of each server (on the same
+   * core, sharing the database and Redis), for an N one process cannot hold here.
+   */
+  fanOut: env('BENCH_FANOUT', '1000,5000,19500,20000x2').split(',').map(parseFanOut),
   fanOutRate: Number(env('BENCH_FANOUT_RATE', '20000')),
   fanOutSeconds: Number(env('BENCH_FANOUT_S', '10')),
   workloads: env('BENCH_WORKLOADS', 'W1,W2,W3,W4,W6').split(','),
@@ -55,6 +60,12 @@ const settings = {
   /** A git revision of the project measured in the baseline's place (A/B of a change); RESULTS.md is left alone. */
   reference: process.env.BENCH_REFERENCE,
 };
+function parseFanOut(entry: string): { connections: number; instances: number } {
+  const [connections, instances = '1'] = entry.split('x');
+  const parsed = { connections: Number(connections), instances: Number(instances) };
+  if (!(parsed.connections > 0 && Number.isInteger(parsed.instances) && parsed.instances > 0)) throw new Error(`BENCH_FANOUT: bad entry ${entry}`);
+  return parsed;
+}
 /** One sample per this many bytes allocated, on average: fine enough for a request's few hundred KiB. */
 const ALLOCATION_SAMPLING_BYTES = 4096;
 const SEARCH = 'john';
@@ -84,10 +95,10 @@ const redisPrefix = `bench:${randomBytes(6).toString('hex')}:`;
 const loadStart = os.loadavg();
 await using database = await createTestDatabase();
 const sql = postgres(database.url, { max: 1, onnotice: () => {} });
-/** The processes whose CPU time a window of `server` reads: the server and its PostgreSQL backends. */
-const watched = async (server: BenchServer): Promise<Record<string, number[]>> => ({
-  [server.name]: [server.pid],
-  postgres: (await sql<{ pid: number }[]>`SELECT pid FROM pg_stat_activity WHERE application_name = ${`bench-${server.name}`}`).map((row) => row.pid),
+/** The processes whose CPU time a window of a server reads: its instances and their PostgreSQL backends. */
+const watched = async (instances: readonly BenchServer[]): Promise<Record<string, number[]>> => ({
+  [instances[0]!.name]: instances.map((instance) => instance.pid),
+  postgres: (await sql<{ pid: number }[]>`SELECT pid FROM pg_stat_activity WHERE application_name = ${`bench-${instances[0]!.name}`}`).map((row) => row.pid),
 });
 try {
   const password = randomBytes(12).toString('hex');
@@ -116,28 +127,39 @@ try {
   const project = await startServer({ name: 'project', entry: PROJECT_ENTRY, outDir, env: projectEnv });
   servers.push(project);
   const token = await login(project.url, password);
-  // With BENCH_REFERENCE the baseline's slot holds the project as of that revision, run as the
-  // project is (same database, so the same signing keys and user; its own Redis prefix).
-  const baseline = settings.reference
-    ? await startServer({
-        name: 'baseline',
-        entry: await buildReference(settings.reference, outDir),
-        outDir,
-        // Its embedded issuer must be the project's, or it refuses the project's tokens.
-        env: { ...projectEnv, DATABASE_URL: databaseUrlOf('baseline'), REDIS_KEY_PREFIX: `${redisPrefix}baseline:`, PUBLIC_URL: new URL(String(decodeJwt(token).iss)).origin },
-      })
-    : await startServer({
-        name: 'baseline',
-        entry: await buildBaseline(outDir),
-        outDir,
-        env: {
-          DATABASE_URL: databaseUrlOf('baseline'),
-          REDIS_URL,
-          REDIS_KEY_PREFIX: `${redisPrefix}baseline:`,
-          ISSUER: String(decodeJwt(token).iss),
-          JWKS_URL: `${project.url}/realms/authors/protocol/openid-connect/certs`,
-        },
-      });
+  // Every other instance (a second project, the baseline) must accept the first project's tokens:
+  // its embedded issuer is that project's.
+  const issuer = String(decodeJwt(token).iss);
+  // Bundled once, for the first instance.
+  let referenceEntry: string | undefined;
+  let baselineEntry: string | undefined;
+  const launch: Record<ServerName, () => Promise<BenchServer>> = {
+    project: () => startServer({ name: 'project', entry: PROJECT_ENTRY, outDir, env: { ...projectEnv, PUBLIC_URL: new URL(issuer).origin } }),
+    // With BENCH_REFERENCE the baseline's slot holds the project as of that revision, run as the
+    // project is (same database, so the same signing keys and user; its own Redis prefix).
+    baseline: settings.reference
+      ? async () =>
+          startServer({
+            name: 'baseline',
+            entry: referenceEntry ?? (referenceEntry = await buildReference(settings.reference!, outDir)),
+            outDir,
+            env: { ...projectEnv, DATABASE_URL: databaseUrlOf('baseline'), REDIS_KEY_PREFIX: `${redisPrefix}baseline:`, PUBLIC_URL: new URL(issuer).origin },
+          })
+      : async () =>
+          startServer({
+            name: 'baseline',
+            entry: baselineEntry ?? (baselineEntry = await buildBaseline(outDir)),
+            outDir,
+            env: {
+              DATABASE_URL: databaseUrlOf('baseline'),
+              REDIS_URL,
+              REDIS_KEY_PREFIX: `${redisPrefix}baseline:`,
+              ISSUER: issuer,
+              JWKS_URL: `${project.url}/realms/authors/protocol/openid-connect/certs`,
+            },
+          }),
+  };
+  const baseline = await launch.baseline();
   if (settings.reference) log(`reference: the baseline's slot runs the project as of ${settings.reference}`);
   servers.push(baseline);
 
@@ -151,7 +173,17 @@ try {
   await checkParity(project, baseline, requests);
   log('parity: the baseline answers every measured call as the project does');
 
-  const { closed, fanOut } = await Promise.race([measure({ project, baseline }, requests), interrupted]);
+  /** The first `count` instances of a server, started on first use (they stay up for later rounds). */
+  const instances: Record<ServerName, BenchServer[]> = { project: [project], baseline: [baseline] };
+  const instancesOf = async (name: ServerName, count: number): Promise<BenchServer[]> => {
+    while (instances[name].length < count) {
+      const instance = await launch[name]();
+      servers.push(instance);
+      instances[name].push(instance);
+    }
+    return instances[name].slice(0, count);
+  };
+  const { closed, fanOut } = await Promise.race([measure({ project, baseline }, instancesOf, requests), interrupted]);
   const loadEnd = os.loadavg();
   const cpu = os.cpus();
   const trpcVersion = (JSON.parse(readFileSync(join(ROOT, 'node_modules/@trpc/server/package.json'), 'utf8')) as { version: string }).version;
@@ -211,7 +243,11 @@ interface ClosedLoopSpec {
   run(server: BenchServer, seconds: number, measured: (phase: 'start' | 'end') => Promise<void>): Promise<LoadResult>;
 }
 
-async function measure(pair: Record<ServerName, BenchServer>, requests: { token: string; restPath: string; trpcPath: string }) {
+async function measure(
+  pair: Record<ServerName, BenchServer>,
+  instancesOf: (name: ServerName, count: number) => Promise<BenchServer[]>,
+  requests: { token: string; restPath: string; trpcPath: string },
+) {
   const { token } = requests;
   const wanted = (workload: string) => settings.workloads.includes(workload);
   const http = (path: string, createPrefix?: (server: BenchServer) => string): ClosedLoopSpec['run'] => async (server, seconds, measured) => {
@@ -255,12 +291,12 @@ async function measure(pair: Record<ServerName, BenchServer>, requests: { token:
   }
 
   const closed: ClosedLoopWorkload[] = specs.map(({ workload, unit, targets }) => ({ workload, unit, targets, runs: { project: [], baseline: [] } }));
-  const fanOut: FanOutWorkload[] = wanted('W3') ? settings.fanOut.map((connections) => ({ connections, runs: { project: [], baseline: [] } })) : [];
+  const fanOut: FanOutWorkload[] = wanted('W3') ? settings.fanOut.map((entry) => ({ ...entry, runs: { project: [], baseline: [] } })) : [];
 
   const runOnce = async (spec: ClosedLoopSpec, server: BenchServer, seconds: number, profileAs?: string): Promise<ClosedLoopRun> => {
     const profiler = profileAs ? await server.inspect() : undefined;
     const allocations = settings.allocationProfile;
-    const processes = await watched(server);
+    const processes = await watched([server]);
     let window: ReturnType<typeof startCpuWindow> | undefined;
     let cpu: ClosedLoopRun['cpu'] | undefined;
     const result = await spec.run(server, seconds, async (phase) => {
@@ -302,12 +338,12 @@ async function measure(pair: Record<ServerName, BenchServer>, requests: { token:
       const { connections } = entry;
       const events = Math.max(10, Math.round((settings.fanOutRate * settings.fanOutSeconds) / connections));
       for (const name of order) {
-        const server = pair[name];
-        const result = await runFanOut({ server, watched: await watched(server), token, connections, events, intervalMs: (connections / settings.fanOutRate) * 1000 });
-        await server.waitForIdle();
+        const servers = await instancesOf(name, entry.instances);
+        const result = await runFanOut({ servers, watched: await watched(servers), token, connections, events, intervalMs: (connections / settings.fanOutRate) * 1000 });
+        for (const server of servers) await server.waitForIdle();
         entry.runs[name].push(result);
         log(
-          `round ${round + 1} W3 fan-out ${connections} ${name}: ${(result.bytesPerConnection / 1024).toFixed(1)} KiB/conn, ${result.deliveriesPerSecond.toFixed(0)} deliveries/s, ` +
+          `round ${round + 1} W3 fan-out ${fanOutLabel(entry)} ${name}: ${(result.bytesPerConnection / 1024).toFixed(1)} KiB/conn, ${result.deliveriesPerSecond.toFixed(0)} deliveries/s, ` +
             `p99 ${result.p99.toFixed(1)} ms, lost ${result.lost}, ${((result.cpu.processSeconds[name]! * 1e6) / result.delivered).toFixed(1)} µs/delivery`,
         );
       }

@@ -2,6 +2,9 @@
 // tRPC) in load-generator processes, read the server's RSS growth per idle connection (each reading
 // after a full GC), subscribe the tRPC half to system.onBroadcast, then publish `events` broadcasts
 // at a fixed pace from here and time every delivery (sent → frame read), counting what never came.
+// With several instances of the server, each load-generator process connects to one of them in
+// turn, the broadcasts go to the first (the others hear of them through Redis, as in a deployment
+// of several instances) and the RSS growth is summed over all.
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -57,7 +60,8 @@ const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
 let sourceBlock = 0;
 
 export async function runFanOut(options: {
-  server: BenchServer;
+  /** The server's instances (one, but where a process cannot hold `connections` sockets). */
+  servers: readonly BenchServer[];
   /** The processes whose CPU time is read over the window (the server's, its database backends). */
   watched: Record<string, number[]>;
   token: string;
@@ -65,16 +69,21 @@ export async function runFanOut(options: {
   events: number;
   intervalMs: number;
 }): Promise<FanOutResult> {
-  const { server, token, connections, events } = options;
+  const { servers, token, connections, events } = options;
+  const [server] = servers;
+  if (!server) throw new Error('runFanOut: no server');
   const settledRss = async () => {
-    const inspector = await server.inspect();
-    await inspector.collectGarbage();
-    inspector.close();
+    for (const instance of servers) {
+      const inspector = await instance.inspect();
+      await inspector.collectGarbage();
+      inspector.close();
+    }
     await sleep(500);
-    return rssOf(server.pid);
+    return servers.reduce((sum, instance) => sum + rssOf(instance.pid), 0);
   };
   const before = await settledRss();
-  const processes = Math.ceil(connections / SOCKETS_PER_WORKER);
+  // A whole number of processes per instance, so every instance holds the same share.
+  const processes = Math.ceil(Math.ceil(connections / SOCKETS_PER_WORKER) / servers.length) * servers.length;
   const shares = Array.from({ length: processes }, (_, i) => Math.floor(connections / processes) + (i < connections % processes ? 1 : 0));
   const workers: WsWorker[] = [];
   try {
@@ -82,7 +91,7 @@ export async function runFanOut(options: {
     const block = 1 + (sourceBlock++ % 250);
     await Promise.all(
       workers.map(async (worker, i) => {
-        worker.send({ cmd: 'open', baseUrl: server.url, token, count: shares[i]!, legacy: Math.floor(shares[i]! / 2), localAddress: `127.0.${block}.${10 + i}` });
+        worker.send({ cmd: 'open', baseUrl: servers[i % servers.length]!.url, token, count: shares[i]!, legacy: Math.floor(shares[i]! / 2), localAddress: `127.0.${block}.${10 + i}` });
         await worker.next('opened');
       }),
     );
