@@ -6,7 +6,7 @@ import { StatusCode } from '@authors/shared';
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import { publicErrorOf } from '../server/src/trpc/error-policy';
+import { publicErrorOf, reportOnce } from '../server/src/trpc/error-policy';
 import { captureLogs, type CapturedLogs, type LogLine } from './helpers/logs';
 import { answerTo, openLegacySocket } from './helpers/legacy-socket';
 import { openRawTrpcSocket } from './helpers/raw-trpc-socket';
@@ -56,6 +56,23 @@ describe('the error policy', () => {
       rest: { status: 429, detail: 'Rate limit exceeded. Please try again later.' },
       legacy: { status: StatusCode.ERROR, msg: 'Rate limit exceeded' },
     });
+  });
+
+  it('reports a failure once, with the first reporter\'s fields and message, however it is wrapped', () => {
+    const logs = captureLogs();
+    const cause = new Error('boom');
+    reportOnce(logs.logger, cause, { procedure: 'authors.list', correlationId: 'once' }, 'REST request failed unexpectedly');
+    reportOnce(logs.logger, cause, { path: '/authors' }, 'unhandled error in HTTP handler');
+    reportOnce(logs.logger, new TRPCError({ code: 'INTERNAL_SERVER_ERROR', cause }), {}, 'tRPC request failed unexpectedly');
+    expect(logs.lines()).toEqual([
+      expect.objectContaining({
+        level: 50,
+        msg: 'REST request failed unexpectedly',
+        procedure: 'authors.list',
+        correlationId: 'once',
+        err: expect.objectContaining({ message: 'boom' }),
+      }),
+    ]);
   });
 });
 

@@ -35,7 +35,7 @@ import { createTrpcHttpHandler, trpcEndpointTemplates } from './transports/trpc-
 import { createTrpcWsTransport } from './transports/trpc-ws/transport';
 import { createWebAppHandler, WEB_APP_PATH } from './transports/web-app';
 import type { Context } from './trpc/context';
-import { claimReport, INTERNAL_ERROR_MESSAGE, publicErrorOf } from './trpc/error-policy';
+import { INTERNAL_ERROR_MESSAGE, publicErrorOf, reportOnce } from './trpc/error-policy';
 
 export interface App {
   readonly server: Server;
@@ -64,9 +64,9 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
   // Failures inside a procedure call were logged by the call middleware; this catches the rest (a
   // subscription failing after its call returned, a context or session that could not be built).
   const logUnexpectedTrpcError = (error: TRPCError, ctx: Context | undefined) => {
-    if (!publicErrorOf(error).unexpected || !claimReport(error)) return;
+    if (!publicErrorOf(error).unexpected) return;
     const { correlationId, transport } = ctx?.request ?? {};
-    logger.error({ err: error, correlationId, transport }, 'tRPC request failed unexpectedly');
+    reportOnce(logger, error, { correlationId, transport }, 'tRPC request failed unexpectedly');
   };
   const trpc = createTrpcHttpHandler({
     router: appRouter,
@@ -111,9 +111,8 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     maxBodySize: config.MAX_REQUEST_BODY_SIZE,
     // Failures inside the procedure call were logged by the call middleware; this catches the rest.
     onUnexpectedError: (error, restRoute, res) => {
-      if (!claimReport(error)) return;
       const correlationId = res.getHeader('X-Correlation-ID');
-      logger.error({ err: error, procedure: restRoute.procedure, correlationId }, 'REST request failed unexpectedly');
+      reportOnce(logger, error, { procedure: restRoute.procedure, correlationId }, 'REST request failed unexpectedly');
     },
   });
   // Built once at start-up: a route naming a missing procedure or field fails here, not at request time.
@@ -166,9 +165,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     // Started inside a promise so that a handler throwing synchronously is answered 500 too,
     // instead of escaping the request listener and taking the process down.
     new Promise<void>((resolve) => resolve(handler(req, res))).catch((error: unknown) => {
-      if (claimReport(error)) {
-        logger.error({ err: error, path, correlationId: res.getHeader('X-Correlation-ID') }, 'unhandled error in HTTP handler');
-      }
+      reportOnce(logger, error, { path, correlationId: res.getHeader('X-Correlation-ID') }, 'unhandled error in HTTP handler');
       if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'application/json' });
       res.end(JSON.stringify({ detail: INTERNAL_ERROR_MESSAGE }));
     });

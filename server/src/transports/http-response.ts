@@ -43,8 +43,8 @@ export function responseHeadersOf(res: ServerResponse): ResponseHeaders {
 
 /**
  * 413. The rest of the body is never read, so the connection is closed after the answer instead
- * of being kept alive with unread bytes in it.
+ * of being kept alive with unread bytes in it. `body` is for protocols with their own error shape (OAuth2).
  */
-export function sendPayloadTooLarge(res: ServerResponse): void {
-  sendJson(res, 413, { detail: 'Request body too large' }, { Connection: 'close' });
+export function sendPayloadTooLarge(res: ServerResponse, body: unknown = { detail: 'Request body too large' }): void {
+  sendJson(res, 413, body, { Connection: 'close' });
 }

@@ -12,7 +12,7 @@ import type { JSONWebKeySet } from 'jose';
 import type { AppRouter } from '../routers';
 import type { Context } from '../trpc/context';
 import { INTERNAL_ERROR_MESSAGE } from '../trpc/error-policy';
-import { sendJson } from './http-response';
+import { sendJson, sendPayloadTooLarge } from './http-response';
 import { BodyTooLargeError, readBody } from './request-body';
 
 export interface OidcEndpointsOptions {
@@ -45,7 +45,8 @@ function sendOAuth(res: ServerResponse, status: number, body: unknown): void {
   // RFC 6749 §5.1: token responses must not be cached.
   res.setHeader('Cache-Control', 'no-store');
   res.setHeader('Pragma', 'no-cache');
-  sendJson(res, status, body);
+  if (status === 413) sendPayloadTooLarge(res, body);
+  else sendJson(res, status, body);
 }
 
 async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
@@ -56,6 +57,7 @@ async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
   try {
     return new URLSearchParams((await readBody(req, MAX_FORM_BYTES)).toString('utf8'));
   } catch (error) {
+    // Stop reading; the 413 answer closes the connection (see sendPayloadTooLarge).
     throw error instanceof BodyTooLargeError ? new OAuthError(413, 'invalid_request', 'Request body too large') : error;
   }
 }

@@ -13,6 +13,7 @@ import { getTRPCErrorFromUnknown, TRPCError, type TRPC_ERROR_CODE_KEY } from '@t
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { z } from 'zod';
 import { isDatabaseUnavailable } from '../db/errors';
+import type { Logger } from '../observability/logger';
 
 export const INTERNAL_ERROR_MESSAGE = 'Internal server error';
 /** What a client reads for input a library (not the API) refused; tRPC's own wording for that case. */
@@ -121,4 +122,9 @@ export function claimReport(error: unknown): boolean {
   reported.add(error);
   if (cause !== undefined) reported.add(cause);
   return true;
+}
+
+/** Logs `error` with `fields` and `message` unless another layer has logged it already (claimReport). */
+export function reportOnce(logger: Logger, error: unknown, fields: Record<string, unknown>, message: string): void {
+  if (claimReport(error)) logger.error({ err: error, ...fields }, message);
 }

@@ -19,7 +19,7 @@ import type { Logger } from '../../observability/logger';
 import type { ConnectionMetrics } from '../../observability/transport-metrics';
 import type { AppRouter } from '../../routers';
 import type { Context } from '../../trpc/context';
-import { claimReport, publicErrorOf } from '../../trpc/error-policy';
+import { publicErrorOf, reportOnce } from '../../trpc/error-policy';
 import type { ConnectionInfo, ContextFactory } from '../context-factory';
 import { CloseCode, leaveFrameErrorsToWs, MAX_BUFFERED_BYTES, type SocketGuard } from '../socket-guard';
 import { readAuthFrame } from './auth-frame';
@@ -132,8 +132,8 @@ export function createLegacyTransport(options: LegacyTransportOptions): LegacyTr
   /** The frame of a failed request; a failure the call middleware has not logged yet is logged here. */
   function failureFrame(request: LegacyRequestFrame, cause: unknown) {
     const error = publicErrorOf(cause);
-    if (error.unexpected && claimReport(cause)) {
-      logger.error({ err: cause, pkgId: request.pkgId, reqId: request.reqId }, 'legacy request failed unexpectedly');
+    if (error.unexpected) {
+      reportOnce(logger, cause, { pkgId: request.pkgId, reqId: request.reqId }, 'legacy request failed unexpectedly');
     }
     return procedureErrorFrame(request, error);
   }
