@@ -339,7 +339,22 @@ async function measure(
       const events = Math.max(10, Math.round((settings.fanOutRate * settings.fanOutSeconds) / connections));
       for (const name of order) {
         const servers = await instancesOf(name, entry.instances);
-        const result = await runFanOut({ servers, watched: await watched(servers), token, connections, events, intervalMs: (connections / settings.fanOutRate) * 1000 });
+        const profilers = settings.cpuProfile ? await Promise.all(servers.map((server) => server.inspect())) : [];
+        const result = await runFanOut({
+          servers,
+          watched: await watched(servers),
+          token,
+          connections,
+          events,
+          intervalMs: (connections / settings.fanOutRate) * 1000,
+          async measured(phase) {
+            for (const [i, profiler] of profilers.entries()) {
+              if (phase === 'start') await profiler.startProfile(1000);
+              else writeFileSync(join(outDir, `${name}${i ? `-instance${i + 1}` : ''}-W3-fan-out-${connections}-round${round + 1}.cpuprofile`), JSON.stringify(await profiler.stopProfile()));
+            }
+          },
+        });
+        for (const profiler of profilers) profiler.close();
         for (const server of servers) await server.waitForIdle();
         entry.runs[name].push(result);
         log(

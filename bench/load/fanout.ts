@@ -68,6 +68,8 @@ export async function runFanOut(options: {
   connections: number;
   events: number;
   intervalMs: number;
+  /** Called just before the measured window opens and just after it closes (to profile it). */
+  measured?: (phase: 'start' | 'end') => Promise<void>;
 }): Promise<FanOutResult> {
   const { servers, token, connections, events } = options;
   const [server] = servers;
@@ -103,6 +105,7 @@ export async function runFanOut(options: {
     );
 
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    await options.measured?.('start');
     const window = startCpuWindow(options.watched, [SERVER_CORE, LOAD_CORE]);
     const firstUs = monotonicUs();
     for (let i = 0; i < events; i++) {
@@ -117,6 +120,7 @@ export async function runFanOut(options: {
       workers.map(async (worker) => (worker.send({ cmd: 'collect', timeoutMs: LOST_AFTER_MS }), await worker.next('collected'))),
     );
     const cpu = window.end();
+    await options.measured?.('end');
     const delivered = collected.reduce((sum, c) => sum + c.delivered, 0);
     const lastUs = Math.max(...collected.map((c) => c.lastDeliveryUs));
     const latencies = new Float64Array(delivered);

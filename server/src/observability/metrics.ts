@@ -2,6 +2,7 @@
 // (not prom-client's global one, so several in-process servers never collide). Hot-path recording
 // goes through the small recorders beside this file, which reuse label objects.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { createTallies, type Tallies } from './tally';
 
 /** The transports a procedure can be called over (the `transport` label's values). */
 export const TRANSPORTS = ['http', 'rest', 'ws', 'sse', 'legacy'] as const;
@@ -29,6 +30,8 @@ export interface Metrics {
   readonly wsConnectionsTotal: Counter<'transport' | 'status'>;
   readonly wsMessagesReceived: Counter<'transport'>;
   readonly wsMessagesSent: Counter<'transport'>;
+  /** How the transports count into the two above, once per message (tally.ts). */
+  readonly wsMessageTallies: { readonly received: Tallies<'transport'>; readonly sent: Tallies<'transport'> };
   readonly rateLimitHits: Counter<'limit_type'>;
   readonly rateLimitStoreFailures: Counter<'limit_type' | 'outcome'>;
   readonly auditLogs: Counter<'outcome'>;
@@ -45,6 +48,7 @@ export function createMetrics(version: string): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
+  const wsMessageTallies = { received: createTallies<'transport'>(), sent: createTallies<'transport'>() };
 
   const metrics: Metrics = {
     registry,
@@ -91,13 +95,20 @@ export function createMetrics(version: string): Metrics {
       help: 'Messages received from WebSocket clients',
       labelNames: ['transport'],
       registers,
+      collect() {
+        wsMessageTallies.received.flushInto(this);
+      },
     }),
     wsMessagesSent: new Counter({
       name: 'ws_messages_sent_total',
       help: 'Messages sent to WebSocket and SSE clients',
       labelNames: ['transport'],
       registers,
+      collect() {
+        wsMessageTallies.sent.flushInto(this);
+      },
     }),
+    wsMessageTallies,
     rateLimitHits: new Counter({
       name: 'rate_limit_hits_total',
       help: 'Requests refused by a rate limit, by limit type',

@@ -17,9 +17,9 @@ export interface ConnectionMetrics {
 
 export function connectionMetrics(metrics: Metrics, transport: Transport): ConnectionMetrics {
   const labels = { transport };
-  // Bound once: a fan-out counts thousands of messages per event, and binding hashes the labels.
-  const received = metrics.wsMessagesReceived.labels(labels);
-  const sent = metrics.wsMessagesSent.labels(labels);
+  // Tallied, not inc()'d: a fan-out counts thousands of messages per event (tally.ts).
+  const received = metrics.wsMessageTallies.received.tally(labels);
+  const sent = metrics.wsMessageTallies.sent.tally(labels);
   const accepted: { transport: Transport; status: ConnectionStatus } = { transport, status: 'accepted' };
   const rejected: { transport: Transport; status: ConnectionStatus } = { transport, status: 'rejected' };
   return {
@@ -29,8 +29,8 @@ export function connectionMetrics(metrics: Metrics, transport: Transport): Conne
     },
     rejected: () => metrics.wsConnectionsTotal.inc(rejected),
     closed: () => metrics.wsConnectionsActive.dec(labels),
-    received: () => received.inc(),
-    sent: (count = 1) => sent.inc(count),
+    received: () => received.add(),
+    sent: (count = 1) => sent.add(count),
   };
 }
 
