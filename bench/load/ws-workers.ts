@@ -43,7 +43,11 @@ export async function startWsWorker(): Promise<WsWorker> {
   const queue: WorkerReply[] = [];
   let waiter: ((reply: WorkerReply) => void) | undefined;
   child.on('message', (reply: WorkerReply) => {
-    if (waiter) waiter(reply);
+    // Taken off before it is called: two replies can arrive in one turn ('finished' then 'closed'),
+    // and the second must queue, not go to a waiter that is already resolved.
+    const wake = waiter;
+    waiter = undefined;
+    if (wake) wake(reply);
     else queue.push(reply);
   });
   const exited = once(child, 'exit').then(([code]) => {
@@ -56,7 +60,7 @@ export async function startWsWorker(): Promise<WsWorker> {
       const reply =
         queue.shift() ??
         (await Promise.race([
-          new Promise<WorkerReply>((resolve) => (waiter = resolve)).finally(() => (waiter = undefined)),
+          new Promise<WorkerReply>((resolve) => (waiter = resolve)),
           exited,
         ]));
       if (reply.type === 'failed') throw new Error(`load generator failed: ${reply.message}`);
