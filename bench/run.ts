@@ -173,17 +173,28 @@ try {
   await checkParity(project, baseline, requests);
   log('parity: the baseline answers every measured call as the project does');
 
-  /** The first `count` instances of a server, started on first use (they stay up for later rounds). */
-  const instances: Record<ServerName, BenchServer[]> = { project: [project], baseline: [baseline] };
-  const instancesOf = async (name: ServerName, count: number): Promise<BenchServer[]> => {
-    while (instances[name].length < count) {
-      const instance = await launch[name]();
-      servers.push(instance);
-      instances[name].push(instance);
+  /**
+   * Runs `use` on `count` instances of a server: the measured one and others started for it and
+   * stopped after it, so that none shares the server core with a later measurement (an idle
+   * instance still reads every event of the stream: a W6 create each).
+   */
+  const withInstances: WithInstances = async (name, count, use) => {
+    const extra: BenchServer[] = [];
+    try {
+      while (extra.length < count - 1) {
+        const instance = await launch[name]();
+        servers.push(instance);
+        extra.push(instance);
+      }
+      return await use([{ project, baseline }[name], ...extra]);
+    } finally {
+      for (const instance of extra) {
+        await instance.stop();
+        servers.splice(servers.indexOf(instance), 1);
+      }
     }
-    return instances[name].slice(0, count);
   };
-  const { closed, fanOut } = await Promise.race([measure({ project, baseline }, instancesOf, requests), interrupted]);
+  const { closed, fanOut } = await Promise.race([measure({ project, baseline }, withInstances, requests), interrupted]);
   const loadEnd = os.loadavg();
   const cpu = os.cpus();
   const trpcVersion = (JSON.parse(readFileSync(join(ROOT, 'node_modules/@trpc/server/package.json'), 'utf8')) as { version: string }).version;
@@ -236,6 +247,8 @@ async function login(url: string, password: string): Promise<string> {
   return body.result.data.json.access_token;
 }
 
+type WithInstances = <T>(name: ServerName, count: number, use: (instances: BenchServer[]) => Promise<T>) => Promise<T>;
+
 interface ClosedLoopSpec {
   workload: string;
   unit: string;
@@ -245,7 +258,7 @@ interface ClosedLoopSpec {
 
 async function measure(
   pair: Record<ServerName, BenchServer>,
-  instancesOf: (name: ServerName, count: number) => Promise<BenchServer[]>,
+  withInstances: WithInstances,
   requests: { token: string; restPath: string; trpcPath: string },
 ) {
   const { token } = requests;
@@ -338,24 +351,26 @@ async function measure(
       const { connections } = entry;
       const events = Math.max(10, Math.round((settings.fanOutRate * settings.fanOutSeconds) / connections));
       for (const name of order) {
-        const servers = await instancesOf(name, entry.instances);
-        const profilers = settings.cpuProfile ? await Promise.all(servers.map((server) => server.inspect())) : [];
-        const result = await runFanOut({
-          servers,
-          watched: await watched(servers),
-          token,
-          connections,
-          events,
-          intervalMs: (connections / settings.fanOutRate) * 1000,
-          async measured(phase) {
-            for (const [i, profiler] of profilers.entries()) {
-              if (phase === 'start') await profiler.startProfile(1000);
-              else writeFileSync(join(outDir, `${name}${i ? `-instance${i + 1}` : ''}-W3-fan-out-${connections}-round${round + 1}.cpuprofile`), JSON.stringify(await profiler.stopProfile()));
-            }
-          },
+        const result = await withInstances(name, entry.instances, async (servers) => {
+          const profilers = settings.cpuProfile ? await Promise.all(servers.map((server) => server.inspect())) : [];
+          const measuredRun = await runFanOut({
+            servers,
+            watched: await watched(servers),
+            token,
+            connections,
+            events,
+            intervalMs: (connections / settings.fanOutRate) * 1000,
+            async measured(phase) {
+              for (const [i, profiler] of profilers.entries()) {
+                if (phase === 'start') await profiler.startProfile(1000);
+                else writeFileSync(join(outDir, `${name}${i ? `-instance${i + 1}` : ''}-W3-fan-out-${connections}-round${round + 1}.cpuprofile`), JSON.stringify(await profiler.stopProfile()));
+              }
+            },
+          });
+          for (const profiler of profilers) profiler.close();
+          for (const server of servers) await server.waitForIdle();
+          return measuredRun;
         });
-        for (const profiler of profilers) profiler.close();
-        for (const server of servers) await server.waitForIdle();
         entry.runs[name].push(result);
         log(
           `round ${round + 1} W3 fan-out ${fanOutLabel(entry)} ${name}: ${(result.bytesPerConnection / 1024).toFixed(1)} KiB/conn, ${result.deliveriesPerSecond.toFixed(0)} deliveries/s, ` +

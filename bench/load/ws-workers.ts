@@ -28,10 +28,13 @@ type ReplyOf<T extends WorkerReply['type']> = Extract<WorkerReply, { type: T }>;
 
 export interface WsWorker {
   send(command: WorkerCommand): void;
-  /** The next reply, which must be of `type`. */
+  /** The next reply, which must be of `type`; a load generator silent for REPLY_TIMEOUT_MS fails the run. */
   next<T extends WorkerReply['type']>(type: T): Promise<ReplyOf<T>>;
   stop(): Promise<void>;
 }
+
+/** Longer than any command takes (opening 10,000 sockets, a 15 s collection); a stuck run ends. */
+const REPLY_TIMEOUT_MS = 5 * 60_000;
 
 const WORKER = new URL('./ws-worker.ts', import.meta.url).pathname;
 
@@ -57,12 +60,16 @@ export async function startWsWorker(): Promise<WsWorker> {
   return {
     send: (command) => child.send(command),
     async next(type) {
+      let timer: NodeJS.Timeout | undefined;
       const reply =
         queue.shift() ??
         (await Promise.race([
           new Promise<WorkerReply>((resolve) => (waiter = resolve)),
           exited,
-        ]));
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new Error(`load generator sent no ${type} within ${REPLY_TIMEOUT_MS / 1000} s`)), REPLY_TIMEOUT_MS);
+          }),
+        ]).finally(() => clearTimeout(timer)));
       if (reply.type === 'failed') throw new Error(`load generator failed: ${reply.message}`);
       if (reply.type !== type) throw new Error(`load generator answered ${reply.type}, expected ${type}`);
       return reply as ReplyOf<typeof type>;
