@@ -1,13 +1,13 @@
-// Records procedure calls in trpc_calls_total / trpc_call_duration_seconds. Label objects are built
-// once per (procedure, transport) and reused, so the hot path allocates no label objects.
+// Records procedure calls in trpc_calls_total / trpc_call_duration_seconds. Label objects and the
+// counter's tallies (tally.ts) are made once per (procedure, transport) and reused, so the hot path
+// allocates none and hashes labels only for the histogram.
 import type { CallOutcome, Metrics, Transport } from './metrics';
+import type { Tally } from './tally';
 
 type CallLabels = { path: string; type: string; transport: Transport };
-type OutcomeLabels = CallLabels & { outcome: CallOutcome };
-
 interface CallSeries {
   duration: CallLabels;
-  outcomes: Record<CallOutcome, OutcomeLabels>;
+  outcomes: Record<CallOutcome, Tally>;
 }
 
 export type CallRecorder = (
@@ -18,14 +18,15 @@ export type CallRecorder = (
   seconds: number,
 ) => void;
 
-function seriesOf(path: string, type: string, transport: Transport): CallSeries {
+function seriesOf(metrics: Metrics, path: string, type: string, transport: Transport): CallSeries {
   const duration = { path, type, transport };
+  const calls = metrics.tallies.trpcCalls;
   return {
     duration,
     outcomes: {
-      success: { ...duration, outcome: 'success' },
-      error: { ...duration, outcome: 'error' },
-      permission_denied: { ...duration, outcome: 'permission_denied' },
+      success: calls.tally({ ...duration, outcome: 'success' }),
+      error: calls.tally({ ...duration, outcome: 'error' }),
+      permission_denied: calls.tally({ ...duration, outcome: 'permission_denied' }),
     },
   };
 }
@@ -40,8 +41,8 @@ export function createCallRecorder(metrics: Metrics): CallRecorder {
     let byTransport = byPath.get(path);
     if (!byTransport) byPath.set(path, (byTransport = new Map()));
     let series = byTransport.get(transport);
-    if (!series) byTransport.set(transport, (series = seriesOf(path, type, transport)));
-    metrics.trpcCalls.inc(series.outcomes[outcome]);
+    if (!series) byTransport.set(transport, (series = seriesOf(metrics, path, type, transport)));
+    series.outcomes[outcome].add();
     metrics.trpcCallDuration.observe(series.duration, seconds);
   };
 }

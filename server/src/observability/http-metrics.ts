@@ -1,19 +1,20 @@
 // The HTTP hook: one call per request records http_requests_total{method,endpoint,status_code} and
 // http_request_duration_seconds{method,endpoint} when the response is done, with `endpoint` the
-// route template (see endpoint-templates.ts). Label objects are cached per (endpoint, method, status).
+// route template (see endpoint-templates.ts). Label objects, and the counter's tallies (tally.ts), are
+// cached per (endpoint, method, status).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EndpointTemplates } from './endpoint-templates';
 import type { Metrics } from './metrics';
+import type { Tally } from './tally';
 
 /** Status recorded when the client went away before the response was complete (nginx's convention). */
 export const CLIENT_CLOSED_REQUEST = 499;
 
 type DurationLabels = { method: string; endpoint: string };
-type RequestLabels = DurationLabels & { status_code: number };
 
 interface MethodSeries {
   duration: DurationLabels;
-  byStatus: Map<number, RequestLabels>;
+  byStatus: Map<number, Tally>;
 }
 
 export type HttpObserver = (req: IncomingMessage, res: ServerResponse, path: string) => void;
@@ -36,9 +37,9 @@ export function createHttpObserver(metrics: Metrics, endpoints: EndpointTemplate
     const series = seriesOf(endpoints.match(path), req.method ?? 'GET');
     res.once('close', () => {
       const status = res.writableFinished ? res.statusCode : CLIENT_CLOSED_REQUEST;
-      let labels = series.byStatus.get(status);
-      if (!labels) series.byStatus.set(status, (labels = { ...series.duration, status_code: status }));
-      metrics.httpRequests.inc(labels);
+      let requests = series.byStatus.get(status);
+      if (!requests) series.byStatus.set(status, (requests = metrics.tallies.httpRequests.tally({ ...series.duration, status_code: status })));
+      requests.add();
       metrics.httpRequestDuration.observe(series.duration, (performance.now() - start) / 1000);
     });
   };

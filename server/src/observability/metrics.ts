@@ -30,8 +30,13 @@ export interface Metrics {
   readonly wsConnectionsTotal: Counter<'transport' | 'status'>;
   readonly wsMessagesReceived: Counter<'transport'>;
   readonly wsMessagesSent: Counter<'transport'>;
-  /** How the transports count into the two above, once per message (tally.ts). */
-  readonly wsMessageTallies: { readonly received: Tallies<'transport'>; readonly sent: Tallies<'transport'> };
+  /** How the hot paths count into the counters above that move once per request or message (tally.ts). */
+  readonly tallies: {
+    readonly httpRequests: Tallies<'method' | 'endpoint' | 'status_code'>;
+    readonly trpcCalls: Tallies<'path' | 'type' | 'transport' | 'outcome'>;
+    readonly wsMessagesReceived: Tallies<'transport'>;
+    readonly wsMessagesSent: Tallies<'transport'>;
+  };
   readonly rateLimitHits: Counter<'limit_type'>;
   readonly rateLimitStoreFailures: Counter<'limit_type' | 'outcome'>;
   readonly auditLogs: Counter<'outcome'>;
@@ -48,7 +53,12 @@ export function createMetrics(version: string): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
-  const wsMessageTallies = { received: createTallies<'transport'>(), sent: createTallies<'transport'>() };
+  const tallies: Metrics['tallies'] = {
+    httpRequests: createTallies(),
+    trpcCalls: createTallies(),
+    wsMessagesReceived: createTallies(),
+    wsMessagesSent: createTallies(),
+  };
 
   const metrics: Metrics = {
     registry,
@@ -57,6 +67,9 @@ export function createMetrics(version: string): Metrics {
       help: 'HTTP requests by method, route template and status code',
       labelNames: ['method', 'endpoint', 'status_code'],
       registers,
+      collect() {
+        tallies.httpRequests.flushInto(this);
+      },
     }),
     httpRequestDuration: new Histogram({
       name: 'http_request_duration_seconds',
@@ -70,6 +83,9 @@ export function createMetrics(version: string): Metrics {
       help: 'Procedure calls by procedure path, type, transport and outcome',
       labelNames: ['path', 'type', 'transport', 'outcome'],
       registers,
+      collect() {
+        tallies.trpcCalls.flushInto(this);
+      },
     }),
     trpcCallDuration: new Histogram({
       name: 'trpc_call_duration_seconds',
@@ -96,7 +112,7 @@ export function createMetrics(version: string): Metrics {
       labelNames: ['transport'],
       registers,
       collect() {
-        wsMessageTallies.received.flushInto(this);
+        tallies.wsMessagesReceived.flushInto(this);
       },
     }),
     wsMessagesSent: new Counter({
@@ -105,10 +121,10 @@ export function createMetrics(version: string): Metrics {
       labelNames: ['transport'],
       registers,
       collect() {
-        wsMessageTallies.sent.flushInto(this);
+        tallies.wsMessagesSent.flushInto(this);
       },
     }),
-    wsMessageTallies,
+    tallies,
     rateLimitHits: new Counter({
       name: 'rate_limit_hits_total',
       help: 'Requests refused by a rate limit, by limit type',

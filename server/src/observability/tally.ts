@@ -1,8 +1,9 @@
 // Counts for a prom-client counter kept in plain numbers and added to it only when it is read
-// (its `collect`, which runs on every scrape). A bound child (`counter.labels(…)`) still hashes its
-// labels on every inc(); the WebSocket message counters run once per message and, in a fan-out,
-// once per socket per event, where that hashing was ~1 µs of a ~19 µs delivery (bench W3). A scrape
-// reads exactly what was counted: nothing is sampled or dropped, only added later.
+// (its `collect`, which runs on every scrape). prom-client hashes the labels on every inc(), even a
+// bound child's (`counter.labels(…)`). The counters that move once per request or message use this:
+// http_requests_total, trpc_calls_total, and ws_messages_{received,sent}_total, which a fan-out
+// counts once per socket per event, where that hashing was ~1 µs of a ~19 µs delivery (bench W3). A
+// scrape reads exactly what was counted: nothing is sampled or dropped, only added later.
 import type { Counter, LabelValues } from 'prom-client';
 
 export interface Tally {

@@ -18,8 +18,8 @@ export interface ConnectionMetrics {
 export function connectionMetrics(metrics: Metrics, transport: Transport): ConnectionMetrics {
   const labels = { transport };
   // Tallied, not inc()'d: a fan-out counts thousands of messages per event (tally.ts).
-  const received = metrics.wsMessageTallies.received.tally(labels);
-  const sent = metrics.wsMessageTallies.sent.tally(labels);
+  const received = metrics.tallies.wsMessagesReceived.tally(labels);
+  const sent = metrics.tallies.wsMessagesSent.tally(labels);
   const accepted: { transport: Transport; status: ConnectionStatus } = { transport, status: 'accepted' };
   const rejected: { transport: Transport; status: ConnectionStatus } = { transport, status: 'rejected' };
   return {
