@@ -130,7 +130,7 @@ try {
   // Every other instance (a second project, the baseline) must accept the first project's tokens:
   // its embedded issuer is that project's.
   const issuer = String(decodeJwt(token).iss);
-  // Bundled once, for the first instance.
+  // Each bundle is built once, when the first instance that runs it starts.
   let referenceEntry: string | undefined;
   let baselineEntry: string | undefined;
   const launch: Record<ServerName, () => Promise<BenchServer>> = {
