@@ -1,4 +1,5 @@
-// Reads a request's whole body, for the transports that take one (REST, tRPC-HTTP's single call).
+// Reads a request's whole body, for the handlers that take one (REST, tRPC-HTTP's single call, the
+// OAuth token and revoke forms).
 // With 'data'/'end' listeners rather than `for await`: the stream's async iterator costs several
 // promises and closures per request. It fails as that iterator does: with the request's error (a
 // client that went away: ECONNRESET 'aborted'), or with a premature close when the request closes
