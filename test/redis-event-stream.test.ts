@@ -28,6 +28,35 @@ describe.skipIf(!hasRedis)('the Redis event stream', () => {
     }
   });
 
+  it('parses only the events someone listens to, and still moves past the others', async () => {
+    await using redis = await connectTestRedis();
+    const errors: unknown[] = [];
+    let lagged = 0;
+    const stream = await createRedisEventStream(redis, { onError: (error) => errors.push(error), onLag: () => lagged++ });
+    try {
+      const waitFor = async (done: () => boolean) => {
+        const deadline = Date.now() + 5_000;
+        while (!done() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+      };
+      // Written around the stream, as another version of the server might: parsing it would fail.
+      await redis.xadd('events', '*', 'e', 'not superjson');
+      await waitFor(() => lagged === 1);
+      expect(lagged).toBe(1);
+      expect(errors).toEqual([]);
+
+      const received: StreamEvent[] = [];
+      stream.listen((entry) => received.push(entry));
+      await redis.xadd('events', '*', 'e', 'not superjson either');
+      const id = await stream.publish(broadcast('heard'));
+      await waitFor(() => received.length > 0);
+      expect(received).toEqual([{ id, event: broadcast('heard') }]);
+      expect(lagged).toBe(3);
+      expect(errors).toHaveLength(1);
+    } finally {
+      await stream.close();
+    }
+  });
+
   it('refuses a resume from a trimmed id and replays one from a retained id', async () => {
     await using redis = await connectTestRedis();
     // MAXLEN ~ trims whole stream nodes (100 entries each by default), so 300 events over a bound of 10 trim.
