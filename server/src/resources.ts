@@ -70,10 +70,11 @@ export async function openResources(config: Config, logger: Logger): Promise<Res
   const auditLogs = withQueryTiming('audit', createAuditRepository(database), metrics);
   const telemetry = createTelemetry({ logger, metrics, auditRepository: auditLogs, auditQueueMaxBytes: config.AUDIT_QUEUE_MAX_BYTES });
   const recordRateLimitHit = rateLimitHitRecorder(metrics);
+  const eventLag = metrics.eventStreamLag.bind({});
   const events: EventStream = redis
     ? await createRedisEventStream(redis, {
         onError: (error) => logger.warn({ err: error }, 'event stream reader error; retrying'),
-        onLag: (seconds) => metrics.eventStreamLag.observe(seconds),
+        onLag: (seconds) => eventLag.observe(seconds),
       })
     : createMemoryEventStream();
   const shutdown = new AbortController();

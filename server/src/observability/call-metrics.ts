@@ -1,12 +1,12 @@
-// Records procedure calls in trpc_calls_total / trpc_call_duration_seconds. Label objects and the
-// counter's tallies (tally.ts) are made once per (procedure, transport) and reused, so the hot path
-// allocates none and hashes labels only for the histogram.
+// Records procedure calls in trpc_calls_total / trpc_call_duration_seconds. The counter's tallies
+// (tally.ts) and the histogram's series (series-histogram.ts) are taken once per (procedure,
+// transport) and reused, so the hot path neither allocates nor hashes labels.
 import type { CallOutcome, Metrics, Transport } from './metrics';
+import type { HistogramSeries } from './series-histogram';
 import type { Tally } from './tally';
 
-type CallLabels = { path: string; type: string; transport: Transport };
 interface CallSeries {
-  duration: CallLabels;
+  duration: HistogramSeries;
   outcomes: Record<CallOutcome, Tally>;
 }
 
@@ -19,14 +19,14 @@ export type CallRecorder = (
 ) => void;
 
 function seriesOf(metrics: Metrics, path: string, type: string, transport: Transport): CallSeries {
-  const duration = { path, type, transport };
+  const labels = { path, type, transport };
   const calls = metrics.tallies.trpcCalls;
   return {
-    duration,
+    duration: metrics.trpcCallDuration.bind(labels),
     outcomes: {
-      success: calls.tally({ ...duration, outcome: 'success' }),
-      error: calls.tally({ ...duration, outcome: 'error' }),
-      permission_denied: calls.tally({ ...duration, outcome: 'permission_denied' }),
+      success: calls.tally({ ...labels, outcome: 'success' }),
+      error: calls.tally({ ...labels, outcome: 'error' }),
+      permission_denied: calls.tally({ ...labels, outcome: 'permission_denied' }),
     },
   };
 }
@@ -43,6 +43,6 @@ export function createCallRecorder(metrics: Metrics): CallRecorder {
     let series = byTransport.get(transport);
     if (!series) byTransport.set(transport, (series = seriesOf(metrics, path, type, transport)));
     series.outcomes[outcome].add();
-    metrics.trpcCallDuration.observe(series.duration, seconds);
+    series.duration.observe(seconds);
   };
 }

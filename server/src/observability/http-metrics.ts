@@ -1,19 +1,19 @@
 // The HTTP hook: one call per request records http_requests_total{method,endpoint,status_code} and
 // http_request_duration_seconds{method,endpoint} when the response is done, with `endpoint` the
-// route template (see endpoint-templates.ts). Label objects, and the counter's tallies (tally.ts), are
-// cached per (endpoint, method, status).
+// route template (see endpoint-templates.ts). The histogram's series (series-histogram.ts) and the
+// counter's tallies (tally.ts) are cached per (endpoint, method) and (endpoint, method, status).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EndpointTemplates } from './endpoint-templates';
 import type { Metrics } from './metrics';
+import type { HistogramSeries } from './series-histogram';
 import type { Tally } from './tally';
 
 /** Status recorded when the client went away before the response was complete (nginx's convention). */
 export const CLIENT_CLOSED_REQUEST = 499;
 
-type DurationLabels = { method: string; endpoint: string };
-
 interface MethodSeries {
-  duration: DurationLabels;
+  labels: { method: string; endpoint: string };
+  duration: HistogramSeries;
   byStatus: Map<number, Tally>;
 }
 
@@ -28,7 +28,10 @@ export function createHttpObserver(metrics: Metrics, endpoints: EndpointTemplate
     let byMethod = byEndpoint.get(endpoint);
     if (!byMethod) byEndpoint.set(endpoint, (byMethod = new Map()));
     let series = byMethod.get(method);
-    if (!series) byMethod.set(method, (series = { duration: { method, endpoint }, byStatus: new Map() }));
+    if (!series) {
+      const labels = { method, endpoint };
+      byMethod.set(method, (series = { labels, duration: metrics.httpRequestDuration.bind(labels), byStatus: new Map() }));
+    }
     return series;
   };
 
@@ -38,9 +41,9 @@ export function createHttpObserver(metrics: Metrics, endpoints: EndpointTemplate
     res.once('close', () => {
       const status = res.writableFinished ? res.statusCode : CLIENT_CLOSED_REQUEST;
       let requests = series.byStatus.get(status);
-      if (!requests) series.byStatus.set(status, (requests = metrics.tallies.httpRequests.tally({ ...series.duration, status_code: status })));
+      if (!requests) series.byStatus.set(status, (requests = metrics.tallies.httpRequests.tally({ ...series.labels, status_code: status })));
       requests.add();
-      metrics.httpRequestDuration.observe(series.duration, (performance.now() - start) / 1000);
+      series.duration.observe((performance.now() - start) / 1000);
     });
   };
 }

@@ -1,7 +1,8 @@
 // The Prometheus metrics, exact names and labels, in one registry per app instance
 // (not prom-client's global one, so several in-process servers never collide). Hot-path recording
 // goes through the small recorders beside this file, which reuse label objects.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { SeriesHistogram } from './series-histogram';
 import { createTallies, type Tallies } from './tally';
 
 /** The transports a procedure can be called over (the `transport` label's values). */
@@ -23,9 +24,9 @@ const QUERY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2
 export interface Metrics {
   readonly registry: Registry;
   readonly httpRequests: Counter<'method' | 'endpoint' | 'status_code'>;
-  readonly httpRequestDuration: Histogram<'method' | 'endpoint'>;
+  readonly httpRequestDuration: SeriesHistogram<'method' | 'endpoint'>;
   readonly trpcCalls: Counter<'path' | 'type' | 'transport' | 'outcome'>;
-  readonly trpcCallDuration: Histogram<'path' | 'type' | 'transport'>;
+  readonly trpcCallDuration: SeriesHistogram<'path' | 'type' | 'transport'>;
   readonly wsConnectionsActive: Gauge<'transport'>;
   readonly wsConnectionsTotal: Counter<'transport' | 'status'>;
   readonly wsMessagesReceived: Counter<'transport'>;
@@ -43,8 +44,8 @@ export interface Metrics {
   readonly auditLogsDropped: Counter<'kind' | 'reason'>;
   readonly auditQueueSize: Gauge;
   readonly auditQueueBytes: Gauge;
-  readonly dbQueryDuration: Histogram<'operation'>;
-  readonly eventStreamLag: Histogram;
+  readonly dbQueryDuration: SeriesHistogram<'operation'>;
+  readonly eventStreamLag: SeriesHistogram;
   readonly appErrors: Counter<'error_type' | 'transport'>;
   readonly appInfo: Gauge<'version'>;
 }
@@ -71,7 +72,7 @@ export function createMetrics(version: string): Metrics {
         tallies.httpRequests.flushInto(this);
       },
     }),
-    httpRequestDuration: new Histogram({
+    httpRequestDuration: new SeriesHistogram({
       name: 'http_request_duration_seconds',
       help: 'HTTP request duration by method and route template',
       labelNames: ['method', 'endpoint'],
@@ -87,7 +88,7 @@ export function createMetrics(version: string): Metrics {
         tallies.trpcCalls.flushInto(this);
       },
     }),
-    trpcCallDuration: new Histogram({
+    trpcCallDuration: new SeriesHistogram({
       name: 'trpc_call_duration_seconds',
       help: 'Procedure call duration by procedure path, type and transport',
       labelNames: ['path', 'type', 'transport'],
@@ -159,16 +160,16 @@ export function createMetrics(version: string): Metrics {
       help: 'Estimated size of the audit entries waiting to be written (bounded by AUDIT_QUEUE_MAX_BYTES)',
       registers,
     }),
-    dbQueryDuration: new Histogram({
+    dbQueryDuration: new SeriesHistogram({
       name: 'db_query_duration_seconds',
       help: 'Database operation duration by repository operation',
       labelNames: ['operation'],
       buckets: QUERY_BUCKETS,
       registers,
     }),
-    eventStreamLag: new Histogram({
+    eventStreamLag: new SeriesHistogram({
       name: 'event_stream_lag_seconds',
-      help: "Age of each event when this instance's live reader delivered it to its subscribers (Redis event stream)",
+      help: "Age of each event when this instance's live reader read it (Redis event stream)",
       buckets: LATENCY_BUCKETS,
       registers,
     }),

@@ -9,13 +9,13 @@ export function withQueryTiming<T extends AsyncMethods<T>>(name: string, reposit
   const timed: Partial<T> = {};
   for (const key of Object.keys(repository) as (keyof T & string)[]) {
     const method = repository[key] as (...args: unknown[]) => Promise<unknown>;
-    const labels = { operation: `${name}.${key}` };
+    const duration = metrics.dbQueryDuration.bind({ operation: `${name}.${key}` });
     const wrapper = async (...args: unknown[]) => {
       const start = performance.now();
       try {
         return await method.apply(repository, args);
       } finally {
-        metrics.dbQueryDuration.observe(labels, (performance.now() - start) / 1000);
+        duration.observe((performance.now() - start) / 1000);
       }
     };
     timed[key] = wrapper as T[typeof key];
