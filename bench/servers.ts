@@ -4,10 +4,10 @@
 // neither pays for a TypeScript loader.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, openSync, readFileSync } from 'node:fs';
+import { mkdirSync, openSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { build, type BuildOptions } from 'esbuild';
+import { build } from 'esbuild';
 import { freePort } from '../deploy/local/processes';
 import { allowedCores, processCpuSeconds } from './cpu';
 import { connectInspector, type Inspector } from './inspector';
@@ -33,8 +33,8 @@ const ROOT = new URL('..', import.meta.url).pathname;
 export const PROJECT_ENTRY = join(ROOT, 'server/dist/main.js');
 
 /** Bundles a server for Node as the production build does: one ESM file, npm packages left external. */
-async function bundle(entry: string, outfile: string, options: Pick<BuildOptions, 'sourcemap' | 'plugins'> = {}): Promise<string> {
-  await build({ entryPoints: [entry], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'warning', ...options });
+async function bundle(entry: string, outfile: string): Promise<string> {
+  await build({ entryPoints: [entry], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'warning' });
   return outfile;
 }
 
@@ -45,20 +45,21 @@ export function buildBaseline(outDir: string): Promise<string> {
 
 /**
  * Builds the project's server as of git revision `rev` into `outDir/reference` (BENCH_REFERENCE):
- * its `server/`, `shared/`, `drizzle/` and `tsconfig.base.json` taken from git and bundled like the
- * production build, with npm packages resolved from this checkout's node_modules (so a revision
- * with other dependencies is measured with today's). Returns the bundle's entry.
+ * its `server/`, `shared/`, `drizzle/` and `tsconfig.base.json` taken from git and built by that
+ * revision's own production build (its `tsup.config.ts`, with the library fixes it bundles), so the
+ * A/B compares two builds as users would run them. npm packages resolve from this checkout's
+ * node_modules (a revision with other dependencies is measured with today's); `@authors/shared`
+ * resolves to the revision's own, through a node_modules link inside the reference directory.
+ * Returns the bundle's entry.
  */
-export function buildReference(rev: string, outDir: string): Promise<string> {
+export async function buildReference(rev: string, outDir: string): Promise<string> {
   const dir = join(outDir, 'reference');
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(join(dir, 'node_modules/@authors'), { recursive: true });
   const archive = execFileSync('git', ['archive', '--format=tar', rev, 'server', 'shared', 'drizzle', 'tsconfig.base.json'], { cwd: ROOT, maxBuffer: 1 << 28 });
   execFileSync('tar', ['-x', '-C', dir], { input: archive });
-  return bundle(join(dir, 'server/src/main.ts'), join(dir, 'server/dist/main.js'), {
-    sourcemap: true,
-    // The revision's own shared source, inlined as the production build inlines it.
-    plugins: [{ name: 'reference-shared', setup: (b) => b.onResolve({ filter: /^@authors\/shared$/ }, () => ({ path: join(dir, 'shared/src/index.ts') })) }],
-  });
+  symlinkSync('../../shared', join(dir, 'node_modules/@authors/shared'));
+  execFileSync(join(ROOT, 'node_modules/.bin/tsup'), [], { cwd: join(dir, 'server'), stdio: ['ignore', 'ignore', 'inherit'] });
+  return join(dir, 'server/dist/main.js');
 }
 
 async function waitForHealth(url: string, child: ChildProcess, logFile: string): Promise<void> {
