@@ -1,6 +1,6 @@
 // The Prometheus metrics, exact names and labels, in one registry per app instance
 // (not prom-client's global one, so several in-process servers never collide). Hot-path recording
-// goes through the small recorders beside this file, which reuse label objects.
+// goes through the small recorders beside this file, which take their series and tallies once.
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { SeriesHistogram } from './series-histogram';
 import { createTallies, type Tallies } from './tally';

@@ -22,10 +22,10 @@ export interface ExportedHistogram {
   values: { metricName: string; labels: Record<string, string | number>; value: number; exemplar?: null }[];
 }
 
-export interface SeriesHistogramConfiguration<T extends string> {
+export interface SeriesHistogramConfiguration<L extends string> {
   name: string;
   help: string;
-  labelNames?: readonly T[];
+  labelNames?: readonly L[];
   /** Upper bounds, ascending; `+Inf` is implied. */
   buckets: readonly number[];
   registers: readonly Registry[];
