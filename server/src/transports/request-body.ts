@@ -20,7 +20,7 @@ export function readBody(req: IncomingMessage, limit = Infinity): Promise<Buffer
     const cleanup = () => {
       req.off('data', onData);
       req.off('end', onEnd);
-      req.off('error', onError);
+      req.off('error', fail);
       req.off('close', onClose);
     };
     const fail = (error: Error) => {
@@ -40,11 +40,10 @@ export function readBody(req: IncomingMessage, limit = Infinity): Promise<Buffer
       cleanup();
       resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
     };
-    const onError = (error: Error) => fail(error);
     const onClose = () => fail(req.errored ?? prematureClose());
     req.on('data', onData);
     req.on('end', onEnd);
-    req.on('error', onError);
+    req.on('error', fail);
     req.on('close', onClose);
   });
 }
