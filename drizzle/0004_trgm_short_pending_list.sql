@@ -1,0 +1,1 @@
+ALTER INDEX "author_name_trgm_idx" SET (fastupdate = true, gin_pending_list_limit = 64);
