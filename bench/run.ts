@@ -42,6 +42,12 @@ const settings = {
   rounds: Number(env('BENCH_ROUNDS', '3')),
   connections: Number(env('BENCH_CONNECTIONS', '50')),
   /**
+   * W6's connections. A create waits on PostgreSQL's commit and two Redis round trips, all on the
+   * load core: with 50 in flight both cores idle at times (each server 80–88 % busy, the load core
+   * 80–83 %), so neither server saturates; with 100 both do, and W6 measures the servers.
+   */
+  writeConnections: Number(env('BENCH_WRITE_CONNECTIONS', '100')),
+  /**
    * Subscriber counts; `NxK` serves N subscribers from K instances of each server (on the same
    * core, sharing the database and Redis), for an N one process cannot hold here.
    */
@@ -208,7 +214,7 @@ try {
     `- Versions: Node ${process.version}, @trpc/server ${trpcVersion}, PostgreSQL ${postgresVersion}, ${spawnSync('wrk', ['-v'], { encoding: 'utf8' }).stdout.split(' Copyright')[0]}.`,
     `- Pinning: each server alone on core ${SERVER_CORE}; the harness, wrk, the WebSocket load processes, PostgreSQL and Redis on core ${LOAD_CORE}.`,
     `- Settings: ${settings.rounds} rounds, servers alternating (order swapped every round), ${settings.durationSeconds} s per closed-loop run after a ` +
-      `${settings.warmupSeconds} s warm-up per workload, ${settings.connections} connections; fan-out at ${settings.fanOutRate.toLocaleString('en-US')} deliveries/s offered ` +
+      `${settings.warmupSeconds} s warm-up per workload, ${settings.connections} connections (W6: ${settings.writeConnections}); fan-out at ${settings.fanOutRate.toLocaleString('en-US')} deliveries/s offered ` +
       `for ${settings.fanOutSeconds} s. Project: \`node server/dist/main.js\`, NODE_ENV=production, LOG_LEVEL=${settings.logLevel}, rate limiting on (Redis Lua, limit 10⁹).`,
     `- Search \`name ILIKE '%${SEARCH}%'\` over 10,000 authors (${plan.rows} rows match): ${plan.uses ? 'uses the trigram index' : '**does not use the trigram index**'}.`,
     '- Medians over rounds; a ratio is project / baseline and its range is over rounds. A throughput ratio counts only where the project kept its core ≥ 90 % busy; ' +
@@ -265,7 +271,8 @@ async function measure(
   const wanted = (workload: string) => settings.workloads.includes(workload);
   const http = (path: string, createPrefix?: (server: BenchServer) => string): ClosedLoopSpec['run'] => async (server, seconds, measured) => {
     await measured('start');
-    const result = await runWrk({ url: `${server.url}${path}`, token, connections: settings.connections, durationSeconds: seconds, ...(createPrefix ? { createPrefix: createPrefix(server) } : {}) });
+    const connections = createPrefix ? settings.writeConnections : settings.connections;
+    const result = await runWrk({ url: `${server.url}${path}`, token, connections, durationSeconds: seconds, ...(createPrefix ? { createPrefix: createPrefix(server) } : {}) });
     await measured('end');
     return result;
   };
