@@ -43,8 +43,8 @@ const settings = {
   connections: Number(env('BENCH_CONNECTIONS', '50')),
   /**
    * W6's connections. A create waits on PostgreSQL's commit and two Redis round trips, all on the
-   * load core: with 50 in flight both cores idle at times (each server 80–88 % busy, the load core
-   * 80–83 %), so neither server saturates; with 100 both do, and W6 measures the servers.
+   * load core: with 50 in flight both cores idle at times (the project's core 85–92 % busy, the
+   * baseline's 73–88 %, the load core 75–96 %), so neither server saturates; with 100 both do.
    */
   writeConnections: Number(env('BENCH_WRITE_CONNECTIONS', '100')),
   /**

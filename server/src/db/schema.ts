@@ -30,8 +30,9 @@ export const author = pgTable(
     uniqueIndex('author_name_key').on(table.name),
     // Serves `name ILIKE '%…%'`; without it every search scans the table.
     // A short pending list (64 kB, the least PostgreSQL allows): an insert appends its trigrams to
-    // the list, and the list is merged into the index in one pass when full, which costs PostgreSQL
-    // about a third less CPU per created author than inserting each trigram into its posting tree.
+    // the list, and the list is merged into the index in one pass when full, which cost PostgreSQL
+    // a quarter to a third less CPU per created author than inserting each trigram into its posting
+    // tree (bench/RESULTS.md, phase 8).
     // Kept short because every search also scans the list, and a long one (the default 4 MB) made
     // the planner prefer a sequential scan after a burst of inserts until VACUUM.
     index('author_name_trgm_idx').using('gin', table.name.op('gin_trgm_ops')).with({ fastupdate: true, gin_pending_list_limit: 64 }),
