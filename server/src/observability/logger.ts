@@ -37,9 +37,10 @@ export const REDACT_PATHS = [
  * LOG_FLUSH_MS), not one write per line: at ~2,000 calls/s a write per line cost 8–15 µs of each
  * call (bench/RESULTS.md). The lines reach sonic-boom, which writes them, in batches of that size
  * (line-batch.ts). 16 KiB rather than 4: each write is a syscall on a worker thread that shares the
- * server's core, and four times fewer of them cost 0.94× the CPU per W6 create (pinned A/B; 0.82–1.05 over its rounds). On
- * exit, including process.exit() after a graceful shutdown or a fatal error, the buffers are flushed
- * synchronously; a SIGKILL loses what they held, at most that many bytes or that much time.
+ * server's core, and four times fewer of them cost 0.94× the CPU per W6 create (pinned A/B, 0.82–1.05
+ * over its rounds). On exit, including process.exit() after a graceful shutdown or a fatal error,
+ * the buffers are flushed synchronously; a SIGKILL loses what they held, at most that many bytes or
+ * that much time.
  */
 const LOG_BUFFER_BYTES = 16_384;
 const LOG_FLUSH_MS = 100;
