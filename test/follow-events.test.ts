@@ -1,5 +1,7 @@
 // followEvents selects and maps inside the one generator a subscriber resumes: skipped events still
-// move the resume point, and stream failures reach the consumer through mapError.
+// move the resume point, and stream failures reach the consumer through mapError. Subscribers sharing
+// a select share one stream listener and one selection per event, and one catching up joins them
+// without a gap or a repeat.
 import { describe, expect, it, vi } from 'vitest';
 import { EventTooOldError, type EventListener, type EventStream, type StreamEvent } from '../server/src/state/event-stream';
 import { followEvents, followEventsInto } from '../server/src/state/follow-events';
@@ -87,5 +89,51 @@ describe('followEvents', () => {
     live(entry(4));
     live(entry(5));
     expect(delivered).toEqual(['2-0', '3-0', '4-0', '5-0']);
+  });
+
+  it('selects each event once for all the subscribers sharing a select, behind one stream listener', async () => {
+    const memory = createMemoryEventStream();
+    let listening = 0;
+    const stream: EventStream = {
+      ...memory,
+      listen(listener) {
+        listening += 1;
+        const stop = memory.listen(listener);
+        return () => {
+          listening -= 1;
+          stop();
+        };
+      },
+    };
+    const select = vi.fn(({ event }: StreamEvent) => (event.type === 'broadcast' && event.message !== 'skip me' ? { message: event.message } : undefined));
+    const received: unknown[][] = [[], [], []];
+    const stops = received.map((values) => followEventsInto(stream, { select }, { next: (value) => values.push(value), error: () => {} }));
+    expect(listening).toBe(1);
+    await stream.publish(broadcast('one'));
+    await stream.publish(broadcast('skip me'));
+    expect(select).toHaveBeenCalledTimes(2);
+    expect(received).toEqual([[{ message: 'one' }], [{ message: 'one' }], [{ message: 'one' }]]);
+    expect(received[1]![0]).toBe(received[0]![0]);
+    stops[0]!();
+    stops[1]!();
+    await stream.publish(broadcast('two'));
+    expect(received.map((values) => values.length)).toEqual([1, 1, 2]);
+    stops[2]!();
+    expect(listening).toBe(0);
+  });
+
+  it('hands a subscriber catching up among live ones every event once, in order', async () => {
+    const stream = createMemoryEventStream();
+    const select = ({ id }: StreamEvent) => id;
+    const first: string[] = [];
+    followEventsInto(stream, { select }, { next: (id) => first.push(id), error: () => {} });
+    const ids = [await stream.publish(broadcast('1')), await stream.publish(broadcast('2'))];
+    const resumed: string[] = [];
+    followEventsInto(stream, { lastEventId: ids[0], select }, { next: (id) => resumed.push(id), error: () => {} });
+    ids.push(await stream.publish(broadcast('3'))); // held until the replay is read
+    await vi.waitFor(() => expect(resumed).toEqual(ids.slice(1)));
+    for (let n = 4; n <= 6; n++) ids.push(await stream.publish(broadcast(String(n))));
+    expect(resumed).toEqual(ids.slice(1));
+    expect(first).toEqual(ids);
   });
 });

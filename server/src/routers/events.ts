@@ -35,17 +35,33 @@ export function followStream<T>(
   ctx: Context,
   lastEventId: string | null | undefined,
   signal: AbortSignal | undefined,
-  select: (entry: StreamEvent) => T | undefined,
+  select: Select<T>,
 ): EventFeed<T> {
   return createEventFeed(ctx.services.events, {
     lastEventId,
     signal: signal ?? new AbortController().signal,
     shutdown: ctx.services.shutdownSignal,
-    // Every subscriber gets the same event object: declared immutable, it is serialized once for all.
-    select(entry) {
-      shareImmutable(entry.event);
-      return select(entry);
-    },
+    select: sharing(select),
     mapError: toTrpcError,
   });
+}
+
+type Select<T> = (entry: StreamEvent) => T | undefined;
+const sharingSelects = new WeakMap<Select<unknown>, Select<unknown>>();
+
+/**
+ * `select`, declaring each event immutable first: every subscriber gets the same event object, so
+ * it is serialized once for all. One wrapper per `select`, not per subscriber: the subscribers
+ * passing the same function share one selection per event (state/follow-events.ts).
+ */
+function sharing<T>(select: Select<T>): Select<T> {
+  let wrapped = sharingSelects.get(select);
+  if (!wrapped) {
+    wrapped = (entry) => {
+      shareImmutable(entry.event);
+      return select(entry);
+    };
+    sharingSelects.set(select, wrapped);
+  }
+  return wrapped as Select<T>;
 }

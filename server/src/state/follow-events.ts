@@ -6,11 +6,14 @@
 //
 // The core pushes: `followEventsInto` calls the sink from the stream's listener, so a live event
 // reaches a subscriber with one function call — no generator to resume, no promise per delivery.
-// At thousands of subscribers that is most of the cost of a broadcast (bench W4); the WebSocket
-// transport uses it directly. `followEvents` adapts it to an async generator for the consumers that
+// Subscribers that share a `select` share one stream listener (`Followers`): an event is selected
+// once for all of them — and skipped once when none takes it, as each legacy socket's author feed
+// does with a broadcast — and each live subscriber is one entry in a set, not a chain of closures.
+// At thousands of subscribers that is most of the cost of a broadcast (bench W3, W4); the WebSocket
+// transports use it directly. `followEvents` adapts it to an async generator for the consumers that
 // pull (tRPC's SSE responses, server-side callers).
 import { compareEventIds } from './event-id';
-import type { EventStream, StreamEvent } from './event-stream';
+import type { EventListener, EventStream, StreamEvent } from './event-stream';
 
 const REPLAY_PAGE = 500;
 /** Events held for one subscriber (live ones during its replay, or unread ones) before it is cut off. */
@@ -28,7 +31,8 @@ export interface FollowOptions<T> {
   /**
    * What to deliver for an event, or undefined to skip it (every event still moves the resume
    * point). Selecting here, rather than in a layer wrapped around the feed, keeps each delivery
-   * one call.
+   * one call. It must depend on the event alone: the subscribers passing the same function are
+   * handed the same value, selected once per event.
    */
   select: (entry: StreamEvent) => T | undefined;
 }
@@ -39,61 +43,111 @@ export interface FollowSink<T> {
   error(error: unknown): void;
 }
 
+type Select = (entry: StreamEvent) => unknown;
+
+/** Everyone following one stream through one `select`, behind a single stream listener. */
+interface Followers {
+  /** Subscribers past their replay: handed each selected value, in stream order. */
+  live: Set<FollowSink<unknown>>;
+  /** Subscribers still replaying or skipping the overlap: handed every entry, after the live ones. */
+  catchingUp: Set<EventListener>;
+  /** Stops listening to the stream once nobody follows it. */
+  release(): void;
+}
+
+const followersByStream = new WeakMap<EventStream, Map<Select, Followers>>();
+
+function followersOf(stream: EventStream, select: Select): Followers {
+  let bySelect = followersByStream.get(stream);
+  if (!bySelect) followersByStream.set(stream, (bySelect = new Map()));
+  const existing = bySelect.get(select);
+  if (existing) return existing;
+  const live = new Set<FollowSink<unknown>>();
+  const catchingUp = new Set<EventListener>();
+  // The live go first: a subscriber that catches up on an event joins them only after that
+  // event's turn, so it is not handed the same event twice.
+  const stopListening = stream.listen((entry) => {
+    const selected = select(entry);
+    if (selected !== undefined) for (const sink of live) sink.next(selected);
+    for (const listener of catchingUp) listener(entry);
+  });
+  const followers: Followers = {
+    live,
+    catchingUp,
+    release() {
+      if (live.size > 0 || catchingUp.size > 0) return;
+      stopListening();
+      bySelect.delete(select);
+    },
+  };
+  bySelect.set(select, followers);
+  return followers;
+}
+
 /** Pushes the selected events to `sink` until the returned function is called or `sink.error`. */
 export function followEventsInto<T>(stream: EventStream, options: FollowOptions<T>, sink: FollowSink<T>): () => void {
   const { select } = options;
-  /** The newest id delivered while a live event might still repeat it; undefined once none can. */
-  let last = options.lastEventId ?? undefined;
-  /** Live events that arrive while the backlog is replayed; undefined once live. */
-  let held: StreamEvent[] | undefined = last === undefined ? undefined : [];
+  const followers = followersOf(stream, select);
+  const live = sink as FollowSink<unknown>;
+  const lastEventId = options.lastEventId ?? undefined;
+  if (lastEventId === undefined) {
+    followers.live.add(live);
+    return () => {
+      followers.live.delete(live);
+      followers.release();
+    };
+  }
+
+  /** The newest id delivered: a live event at or before it was already replayed. */
+  let last = lastEventId;
+  /** Live events that arrive while the backlog is replayed; undefined once it is done. */
+  let held: StreamEvent[] | undefined = [];
   let stopped = false;
 
-  const deliver = (entry: StreamEvent) => {
+  const deliverNewer = (entry: StreamEvent) => {
+    if (compareEventIds(entry.id, last) <= 0) return;
+    last = entry.id;
     const selected = select(entry);
     if (selected !== undefined) sink.next(selected);
   };
-  const deliverNewer = (entry: StreamEvent) => {
-    if (last !== undefined && compareEventIds(entry.id, last) <= 0) return;
-    last = entry.id;
-    deliver(entry);
+  const stop = () => {
+    stopped = true;
+    followers.catchingUp.delete(catchUp);
+    followers.live.delete(live);
+    followers.release();
   };
   const fail = (error: unknown) => {
     if (stopped) return;
     stop();
     sink.error(error);
   };
-  const stopListening = stream.listen((entry) => {
+  const catchUp = (entry: StreamEvent) => {
     if (held) {
       if (held.length >= MAX_BUFFERED) fail(new SubscriberTooSlowError());
       else held.push(entry);
       return;
     }
-    if (last === undefined) return deliver(entry);
     // Live events arrive in stream order: once one is newer than the replay, all later ones are,
-    // and the fan-out goes back to one call per event.
+    // and the subscriber joins the live ones.
     if (compareEventIds(entry.id, last) <= 0) return;
-    last = undefined;
-    deliver(entry);
-  });
-  const stop = () => {
-    stopped = true;
-    stopListening();
+    deliverNewer(entry);
+    followers.catchingUp.delete(catchUp);
+    followers.live.add(live);
   };
+  followers.catchingUp.add(catchUp);
 
-  if (held) {
-    void (async () => {
-      for (;;) {
-        const page = await stream.readAfter(last!, REPLAY_PAGE);
-        if (stopped) return;
-        for (const entry of page) deliverNewer(entry);
-        if (page.length < REPLAY_PAGE) break;
-      }
-      // Live from here on: the held events are the only ones that can overlap the replay.
-      const overlap = held ?? [];
-      held = undefined;
-      for (const entry of overlap) deliverNewer(entry);
-    })().catch(fail);
-  }
+  void (async () => {
+    for (;;) {
+      const page = await stream.readAfter(last, REPLAY_PAGE);
+      if (stopped) return;
+      for (const entry of page) deliverNewer(entry);
+      if (page.length < REPLAY_PAGE) break;
+    }
+    // The held events are the only ones that can overlap the replay.
+    const overlap = held ?? [];
+    held = undefined;
+    for (const entry of overlap) deliverNewer(entry);
+  })().catch(fail);
   return stop;
 }
 
