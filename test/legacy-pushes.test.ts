@@ -6,6 +6,7 @@ import { BROADCAST_REQ_ID } from '@authors/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appRouter } from '../server/src/routers';
 import { subscribePushes } from '../server/src/transports/legacy/pushes';
+import type { SharedFrame } from '../server/src/transports/shared-frame';
 import { createCallerFactory } from '../server/src/trpc/init';
 import { openLegacySocket } from './helpers/legacy-socket';
 import { startTestServer, type TestServer } from './helpers/server';
@@ -47,7 +48,7 @@ describe.skipIf(!hasPostgres)('legacy pushes', () => {
 
   it('builds each event’s frame once, for every socket', async () => {
     const user = { sub: 'u-1', username: 'reader', roles: ['get-authors'] };
-    const received: Buffer[][] = [[], []];
+    const received: SharedFrame[][] = [[], []];
     const stop = new AbortController();
     await Promise.all(
       received.map((frames) =>
@@ -63,7 +64,7 @@ describe.skipIf(!hasPostgres)('legacy pushes', () => {
     await (await server.clientAs('writer')).authors.create.mutate({ name: 'Shared Frame' });
     await expect.poll(() => received.map((frames) => frames.length)).toEqual([1, 1]);
     expect(received[0]![0]).toBe(received[1]![0]);
-    expect(JSON.parse(received[0]![0]!.toString())).toMatchObject({ pkg_id: 1, data: { type: 'created', author: { name: 'Shared Frame' } } });
+    expect(JSON.parse(received[0]![0]!.payload.toString())).toMatchObject({ pkg_id: 1, data: { type: 'created', author: { name: 'Shared Frame' } } });
     stop.abort();
   });
 });

@@ -4,11 +4,13 @@ import { tracked, transformTRPCResponse } from '@trpc/server';
 import superjson from 'superjson';
 import { describe, expect, it } from 'vitest';
 import { appRouter } from '../server/src/routers';
+import { SharedFrame } from '../server/src/transports/shared-frame';
 import { createFrameEncoder } from '../server/src/transports/trpc-ws/frames';
 import { shareImmutable } from '../server/src/trpc/event-feed';
 
 const config = appRouter._def._config;
 const event = () => ({ type: 'created' as const, author: { id: 7, name: 'Ada', createdAt: new Date(0), updatedAt: new Date(1) } });
+const text = (frame: Buffer | SharedFrame) => (frame instanceof SharedFrame ? frame.payload : frame).toString();
 const standard = (id: number, jsonrpc: '2.0' | undefined, eventId: string, data: unknown) =>
   JSON.parse(JSON.stringify(transformTRPCResponse(config, { id, jsonrpc, result: { type: 'data', id: eventId, data: { id: eventId, data } } })));
 
@@ -20,9 +22,10 @@ describe('tRPC-WS frames', () => {
     expect(frames.dataFrames(1, undefined)(tracked('5-0', shared))).toBe(first);
     const other = frames.dataFrames(2, '2.0')(tracked('5-0', shared));
     expect(other).not.toBe(first);
-    expect(JSON.parse(first.toString())).toEqual(standard(1, undefined, '5-0', shared));
-    expect(JSON.parse(other.toString())).toEqual(standard(2, '2.0', '5-0', shared));
-    const decoded = superjson.deserialize<{ data: ReturnType<typeof event> }>(JSON.parse(first.toString()).result.data);
+    expect(first).toBeInstanceOf(SharedFrame);
+    expect(JSON.parse(text(first))).toEqual(standard(1, undefined, '5-0', shared));
+    expect(JSON.parse(text(other))).toEqual(standard(2, '2.0', '5-0', shared));
+    const decoded = superjson.deserialize<{ data: ReturnType<typeof event> }>(JSON.parse(text(first)).result.data);
     expect(decoded.data.author.createdAt).toEqual(new Date(0));
   });
 
@@ -33,8 +36,8 @@ describe('tRPC-WS frames', () => {
     const first = frameOf(tracked('6-0', mutable));
     mutable.author.name = 'Grace';
     const second = frameOf(tracked('6-0', mutable));
-    expect(JSON.parse(second.toString())).toEqual(standard(1, undefined, '6-0', mutable));
-    expect(first.toString()).toContain('Ada');
-    expect(frames.dataFrames(3, undefined)({ plain: true }).toString()).toBe('{"id":3,"result":{"type":"data","data":{"json":{"plain":true}}}}');
+    expect(JSON.parse(text(second))).toEqual(standard(1, undefined, '6-0', mutable));
+    expect(text(first)).toContain('Ada');
+    expect(text(frames.dataFrames(3, undefined)({ plain: true }))).toBe('{"id":3,"result":{"type":"data","data":{"json":{"plain":true}}}}');
   });
 });

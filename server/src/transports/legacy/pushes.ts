@@ -3,24 +3,33 @@
 // server-side caller. So the procedures' rules decide who receives what — a user without
 // `get-authors` gets no author events, as `authors.onChange` refuses them — and they live in one
 // place. The feeds push (trpc/event-feed.ts): an event reaches each socket with one function call,
-// and its frame is serialized and UTF-8 encoded once per event for every socket (keyed by the event
-// object, which every subscriber shares), not once per socket.
+// and its frame is serialized, UTF-8 encoded and framed once per event for every socket (keyed by the
+// event object, which every subscriber shares; see shared-frame.ts), not once per socket.
 import { BROADCAST_REQ_ID, type AppEvent } from '@authors/shared';
 import { isTrackedEnvelope, TRPCError } from '@trpc/server';
 import { encodeJson } from '../../json/encode-json';
 import { isEventFeed, type EventFeedSink } from '../../trpc/event-feed';
+import { SharedFrame } from '../shared-frame';
 import type { Caller } from './packages';
 
-const frames = new WeakMap<object, Buffer>();
+const frames = new WeakMap<object, SharedFrame>();
+/**
+ * The value of the last push and its frame. The live subscribers of a feed are handed the same value
+ * one after another (state/follow-events.ts), so all but the first find their frame here with one
+ * comparison; the map serves the others (a replay's values, the other feed's).
+ */
+let lastPush: { value: unknown; frame: SharedFrame } | undefined;
 
 /** `{"pkg_id":1,"req_id":"0000…","data":<event>}`, built once per event. */
-function pushFrame(value: unknown): Buffer {
+function pushFrame(value: unknown): SharedFrame {
+  if (lastPush && lastPush.value === value) return lastPush.frame;
   const event = (isTrackedEnvelope(value) ? value[1] : value) as AppEvent;
   let frame = frames.get(event);
   if (!frame) {
-    frame = encodeJson({ pkg_id: 1, req_id: BROADCAST_REQ_ID, data: event })!;
+    frame = new SharedFrame(encodeJson({ pkg_id: 1, req_id: BROADCAST_REQ_ID, data: event })!);
     frames.set(event, frame);
   }
+  lastPush = { value, frame };
   return frame;
 }
 
@@ -28,7 +37,7 @@ function pushFrame(value: unknown): Buffer {
 const ignore = () => {};
 
 export interface PushTarget {
-  send(frame: Buffer): void;
+  send(frame: SharedFrame): void;
   /** A feed failed: the socket should go (its client reconnects and subscribes again). */
   fail(error: unknown): void;
 }

@@ -21,6 +21,7 @@ import type { AppRouter } from '../../routers';
 import type { Context } from '../../trpc/context';
 import { publicErrorOf, reportOnce } from '../../trpc/error-policy';
 import type { ConnectionInfo, ContextFactory } from '../context-factory';
+import { acceptUpgrade, sendText, type OutgoingText } from '../shared-frame';
 import { CloseCode, leaveFrameErrorsToWs, MAX_BUFFERED_BYTES, type SocketGuard } from '../socket-guard';
 import { readAuthFrame } from './auth-frame';
 import { errorFrame, parseRequestFrame, procedureErrorFrame, successFrame, type LegacyRequestFrame } from './frames';
@@ -78,16 +79,16 @@ export function createLegacyTransport(options: LegacyTransportOptions): LegacyTr
   const { metrics, logger, authTimeoutMs } = options;
 
   /** Writes one frame; false when the socket is closed or was cut off for not reading. */
-  const write = (ws: WebSocket, payload: string | Buffer): boolean => {
+  const write = (ws: WebSocket, payload: OutgoingText): boolean => {
     if (ws.readyState !== ws.OPEN) return false;
     if (ws.bufferedAmount > MAX_BUFFERED_BYTES) {
       ws.terminate();
       return false;
     }
-    ws.send(payload, { binary: false });
+    sendText(ws, payload);
     return true;
   };
-  const send = (ws: WebSocket, payload: string | Buffer) => {
+  const send = (ws: WebSocket, payload: OutgoingText) => {
     if (write(ws, payload)) metrics.sent();
   };
 
@@ -233,7 +234,7 @@ export function createLegacyTransport(options: LegacyTransportOptions): LegacyTr
 
   return {
     handleUpgrade(req, socket, head) {
-      wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+      acceptUpgrade(wss, req, socket, head);
     },
     activeConnections: () => sessions.size,
     async close(timeoutMs) {

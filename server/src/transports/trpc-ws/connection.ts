@@ -19,6 +19,7 @@ import type { RawData, WebSocket } from 'ws';
 import type { ConnectionMetrics } from '../../observability/transport-metrics';
 import type { Context } from '../../trpc/context';
 import { isEventFeed } from '../../trpc/event-feed';
+import { sendText, type OutgoingText } from '../shared-frame';
 import type { FrameEncoder, RequestId } from './frames';
 
 type ConnectionParams = Partial<Record<string, string>> | null;
@@ -62,8 +63,6 @@ export interface ConnectionActivity {
 }
 
 type Jsonrpc = '2.0' | undefined;
-/** Shared frames are Buffers (encoded once); they still go out as text frames. */
-const TEXT_FRAME = { binary: false } as const;
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
 const isRequestId = (value: unknown): value is RequestId => typeof value === 'number' || typeof value === 'string';
@@ -90,9 +89,9 @@ export function serveConnection(ws: WebSocket, options: ConnectionOptions): Conn
   let subscriptions: Map<RequestId, AbortController> | undefined;
   let session: Promise<() => Context> | undefined;
 
-  const send = (frame: string | Buffer) => {
+  const send = (frame: OutgoingText) => {
     if (ws.readyState !== ws.OPEN) return;
-    ws.send(frame, TEXT_FRAME);
+    sendText(ws, frame);
     metrics.sent();
   };
   const respond = (message: TRPCResponseMessage) => send(frames.encode(message));
@@ -158,7 +157,7 @@ export function serveConnection(ws: WebSocket, options: ConnectionOptions): Conn
   }
 
   /** Iterates a plain async iterable; feeds are attached instead (see the header). */
-  async function iterate(iterable: AsyncIterable<unknown>, frameOf: (value: unknown) => string | Buffer, signal: AbortSignal) {
+  async function iterate(iterable: AsyncIterable<unknown>, frameOf: (value: unknown) => OutgoingText, signal: AbortSignal) {
     const iterator = iterable[Symbol.asyncIterator]();
     const aborted = new Promise<'aborted'>((resolve) => signal.addEventListener('abort', () => resolve('aborted'), { once: true }));
     try {

@@ -2,14 +2,15 @@
 // `transformTRPCResponse` (the router's transformer, superjson, serialized for the byte writer: see
 // configForEncoder), so the frames are what @trpc/server's adapter writes. What is ours is sharing:
 // the data frame of an event declared immutable (trpc/event-feed.ts) is built once per
-// subscription id and sent to every subscriber
-// using that id as the same bytes — at 5,000 subscribers of the standard client (which all number
-// their first subscription alike) one serialization and one UTF-8 encoding per event, not 5,000.
+// subscription id and sent to every subscriber using that id as the same bytes (a SharedFrame) — at
+// 5,000 subscribers of the standard client (which all number their first subscription alike) one
+// serialization, one UTF-8 encoding and one WebSocket frame per event, not 5,000.
 import { isTrackedEnvelope, transformTRPCResponse, type AnyRouter } from '@trpc/server';
 import type { TRPCResponseMessage, TRPCResultMessage } from '@trpc/server/rpc';
 import { encodeJson } from '../../json/encode-json';
 import { isSharedImmutable } from '../../trpc/event-feed';
 import { configForEncoder } from '../../trpc/wire-format';
+import { SharedFrame } from '../shared-frame';
 
 type RouterConfig = AnyRouter['_def']['_config'];
 export type RequestId = number | string;
@@ -21,7 +22,7 @@ export interface FrameEncoder {
    * The `data` frames of one subscription: a function from each value (a `tracked(id, data)` envelope
    * or a plain value) to its frame. Built once per subscription, so a delivery only looks its frame up.
    */
-  dataFrames(id: RequestId, jsonrpc: '2.0' | undefined): (value: unknown) => string | Buffer;
+  dataFrames(id: RequestId, jsonrpc: '2.0' | undefined): (value: unknown) => Buffer | SharedFrame;
 }
 
 interface SharedFrames {
@@ -29,7 +30,7 @@ interface SharedFrames {
   /** Everything after the request id: `,"result":{…}}`. */
   tail: string;
   /** The finished frames, by request-id prefix. */
-  byPrefix: Map<string, Buffer>;
+  byPrefix: Map<string, SharedFrame>;
 }
 
 /** tRPC sends a tracked value as `{type, id, data: {id, data}}`. */
@@ -41,12 +42,18 @@ export function createFrameEncoder(config: RouterConfig): FrameEncoder {
   const shared = new WeakMap<object, SharedFrames>();
   const encoderConfig = configForEncoder(config);
   const encode = (message: TRPCResponseMessage) => encodeJson(transformTRPCResponse(encoderConfig, message))!;
+  /**
+   * The last shared frame and what it was for. The live subscribers of a feed are handed the same
+   * value one after another (state/follow-events.ts) and most number their subscription alike, so
+   * all but the first find their frame here with two comparisons.
+   */
+  let lastFrame: { value: unknown; prefix: string; frame: SharedFrame } | undefined;
 
   function sharedFrames(trackedId: string, data: object): SharedFrames {
     const cached = shared.get(data);
     if (cached?.trackedId === trackedId) return cached;
     const { result } = transformTRPCResponse(config, { id: null, result: trackedResult(trackedId, data) }) as TRPCResultMessage<unknown>;
-    const frames = { trackedId, tail: `,"result":${JSON.stringify(result)}}`, byPrefix: new Map<string, Buffer>() };
+    const frames = { trackedId, tail: `,"result":${JSON.stringify(result)}}`, byPrefix: new Map<string, SharedFrame>() };
     shared.set(data, frames);
     return frames;
   }
@@ -56,13 +63,15 @@ export function createFrameEncoder(config: RouterConfig): FrameEncoder {
     dataFrames(id, jsonrpc) {
       const prefix = `{"id":${JSON.stringify(id)}${jsonrpc ? ',"jsonrpc":"2.0"' : ''}`;
       return (value) => {
+        if (lastFrame && lastFrame.value === value && lastFrame.prefix === prefix) return lastFrame.frame;
         if (!isTrackedEnvelope(value) || !isSharedImmutable(value[1])) return encode({ id, jsonrpc, result: resultOf(value) });
         const frames = sharedFrames(value[0], value[1]);
         let frame = frames.byPrefix.get(prefix);
         if (!frame) {
-          frame = Buffer.from(prefix + frames.tail);
+          frame = new SharedFrame(Buffer.from(prefix + frames.tail));
           frames.byPrefix.set(prefix, frame);
         }
+        lastFrame = { value, prefix, frame };
         return frame;
       };
     },

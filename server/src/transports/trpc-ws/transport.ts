@@ -18,6 +18,7 @@ import type { ConnectionMetrics } from '../../observability/transport-metrics';
 import type { AppRouter } from '../../routers';
 import type { Context } from '../../trpc/context';
 import type { ConnectionInfo, ContextFactory } from '../context-factory';
+import { acceptUpgrade } from '../shared-frame';
 import { CloseCode, cutOffSlowReaders, leaveFrameErrorsToWs, TOO_MANY_CONNECTIONS, type SocketGuard } from '../socket-guard';
 import { serveConnection, type ConnectionActivity, type ConnectionLimits, type OpenSession } from './connection';
 import { createFrameEncoder } from './frames';
@@ -112,7 +113,7 @@ export function createTrpcWsTransport(options: TrpcWsOptions): TrpcWsTransport {
 
   return {
     handleUpgrade(req, socket, head) {
-      wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+      acceptUpgrade(wss, req, socket, head);
     },
     activeConnections: () => wss.clients.size,
     async close(timeoutMs) {
