@@ -215,7 +215,7 @@ try {
     `- Pinning: each server alone on core ${SERVER_CORE}; the harness, wrk, the WebSocket load processes, PostgreSQL and Redis on core ${LOAD_CORE}.`,
     `- Settings: ${settings.rounds} rounds, servers alternating (order swapped every round), ${settings.durationSeconds} s per closed-loop run after a ` +
       `${settings.warmupSeconds} s warm-up per workload, ${settings.connections} connections (W6: ${settings.writeConnections}); fan-out at ${settings.fanOutRate.toLocaleString('en-US')} deliveries/s offered ` +
-      `for ${settings.fanOutSeconds} s. Project: \`node server/dist/main.js\`, NODE_ENV=production, LOG_LEVEL=${settings.logLevel}, rate limiting on (Redis Lua, limit 10⁹).`,
+      `for ${settings.fanOutSeconds} s after ${settings.warmupSeconds} s of it as a warm-up. Project: \`node server/dist/main.js\`, NODE_ENV=production, LOG_LEVEL=${settings.logLevel}, rate limiting on (Redis Lua, limit 10⁹).`,
     `- Search \`name ILIKE '%${SEARCH}%'\` over 10,000 authors (${plan.rows} rows match): ${plan.uses ? 'uses the trigram index' : '**does not use the trigram index**'}.`,
     '- Medians over rounds; a ratio is project / baseline and its range is over rounds. A throughput ratio counts only where the project kept its core ≥ 90 % busy; ' +
       'otherwise it is in parentheses with the reason. CPU µs per request: the server process\'s user + system time (all threads) over the window, per successful request.',
@@ -357,6 +357,7 @@ async function measure(
     for (const entry of fanOut) {
       const { connections } = entry;
       const events = Math.max(10, Math.round((settings.fanOutRate * settings.fanOutSeconds) / connections));
+      const warmUpEvents = Math.max(1, Math.round((settings.fanOutRate * settings.warmupSeconds) / connections));
       for (const name of order) {
         const result = await withInstances(name, entry.instances, async (servers) => {
           const profilers = settings.cpuProfile ? await Promise.all(servers.map((server) => server.inspect())) : [];
@@ -366,6 +367,7 @@ async function measure(
             token,
             connections,
             events,
+            warmUpEvents,
             intervalMs: (connections / settings.fanOutRate) * 1000,
             async measured(phase) {
               for (const [i, profiler] of profilers.entries()) {
@@ -381,7 +383,8 @@ async function measure(
         entry.runs[name].push(result);
         log(
           `round ${round + 1} W3 fan-out ${fanOutLabel(entry)} ${name}: ${(result.bytesPerConnection / 1024).toFixed(1)} KiB/conn, ${result.deliveriesPerSecond.toFixed(0)} deliveries/s, ` +
-            `p99 ${result.p99.toFixed(1)} ms, lost ${result.lost}, ${((result.cpu.processSeconds[name]! * 1e6) / result.delivered).toFixed(1)} µs/delivery`,
+            `p99 ${result.p99.toFixed(1)} ms, lost ${result.lost}, ${((result.cpu.processSeconds[name]! * 1e6) / result.delivered).toFixed(1)} µs/delivery ` +
+            `(warm-up, ${result.warmUp.events} broadcasts: p99 ${result.warmUp.p99.toFixed(1)} ms, lost ${result.warmUp.lost})`,
         );
       }
     }

@@ -1,6 +1,7 @@
 // What one idle authenticated WebSocket costs the production server (W5, by kind): starts
 // `server/dist/main.js` as the bench does (NODE_ENV=production, PostgreSQL + Redis, inspector on),
-// then for each kind — legacy `/web?token=` and tRPC `/trpc` with connectionParams — opens N sockets
+// then for each kind — legacy `/web?token=`, tRPC `/trpc` with connectionParams, and such a tRPC
+// socket subscribed to `system.onBroadcast` (as the W3 receivers are) — opens N sockets
 // from this process and reads, each after a full GC: RSS, V8 heap, external and ArrayBuffer bytes,
 // and (in a separate pass, as a snapshot itself grows RSS) a heap snapshot, diffed by kind of object.
 //   node --conditions=@authors/source --import tsx bench/memory/idle-connections.ts [N] [rounds]
@@ -26,7 +27,8 @@ const ROUNDS = Number(process.argv[3] ?? 2);
 const USER = 'bench';
 /** IDLE_SHAPES=1: also list the new objects by shape (property / variable names), to attribute them. */
 const SHAPES = process.env.IDLE_SHAPES === '1';
-type Kind = 'legacy' | 'trpc';
+type Kind = 'legacy' | 'trpc' | 'subscribed';
+const KINDS: readonly Kind[] = ['legacy', 'trpc', 'subscribed'];
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const log = (message: string) => console.log(`[idle ${new Date().toISOString().slice(11, 19)}] ${message}`);
@@ -87,7 +89,12 @@ try {
       if (kind === 'legacy') ws.once('message', (data) => (String(data).includes('auth_ok') ? resolve(ws) : reject(new Error(String(data)))));
       else {
         ws.on('message', (data) => String(data) === 'PING' && ws.send('PONG'));
-        ws.once('open', () => (ws.send(JSON.stringify({ method: 'connectionParams', data: { token } })), resolve(ws)));
+        ws.once('open', () => {
+          ws.send(JSON.stringify({ method: 'connectionParams', data: { token } }));
+          if (kind === 'trpc') return resolve(ws);
+          ws.on('message', (data) => String(data).includes('"started"') && resolve(ws));
+          ws.send('{"id":1,"method":"subscription","params":{"path":"system.onBroadcast","input":{"json":null}}}');
+        });
       }
     });
   const openMany = async (kind: Kind, count: number) => {
@@ -117,10 +124,10 @@ try {
     Object.fromEntries(Object.entries(after).map(([key, value]) => [key, Math.round((value - before[key as keyof Reading]) / N)]));
 
   // Warm-up: both kinds' code paths compiled and their first-use allocations made.
-  for (const kind of ['legacy', 'trpc'] as const) await closeAll(await openMany(kind, 200));
+  for (const kind of KINDS) await closeAll(await openMany(kind, 200));
 
   for (let round = 0; round < ROUNDS; round++) {
-    for (const kind of ['legacy', 'trpc'] as const) {
+    for (const kind of KINDS) {
       const before = await read();
       const sockets = await openMany(kind, N);
       const after = await read();
@@ -128,7 +135,7 @@ try {
       await closeAll(sockets);
     }
   }
-  for (const kind of ['legacy', 'trpc'] as const) {
+  for (const kind of KINDS) {
     await inspector.collectGarbage();
     const beforeJson = await inspector.takeHeapSnapshot();
     const sockets = await openMany(kind, N);
