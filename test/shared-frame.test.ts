@@ -6,6 +6,7 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer, type ServerOptions } from 'ws';
 import { acceptUpgrade, SharedFrame, sendText } from '../server/src/transports/shared-frame';
@@ -14,7 +15,11 @@ const SIZES = [0, 1, 125, 126, 127, 65_535, 65_536, 70_000];
 const payloadOf = (size: number) => Buffer.from(Array.from({ length: size }, (_, i) => String.fromCharCode(97 + (i % 26))).join(''));
 
 let server: Server | undefined;
+/** Upgraded sockets leave the HTTP server's books: a test that fails before closing its client would otherwise hold close() until the hook times out. */
+const upgraded = new Set<Duplex>();
 afterEach(async () => {
+  for (const socket of upgraded) socket.destroy();
+  upgraded.clear();
   server?.closeAllConnections();
   await new Promise((resolve) => server?.close(resolve) ?? resolve(undefined));
   server = undefined;
@@ -24,7 +29,10 @@ afterEach(async () => {
 async function listen(options: ServerOptions = {}, accept = acceptUpgrade) {
   const wss = new WebSocketServer({ noServer: true, ...options });
   server = createServer();
-  server.on('upgrade', (req, socket, head) => accept(wss, req, socket, head));
+  server.on('upgrade', (req, socket, head) => {
+    upgraded.add(socket);
+    accept(wss, req, socket, head);
+  });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const port = (server.address() as AddressInfo).port;
